@@ -1,0 +1,193 @@
+/**
+ * `pnpm bench`: runs every registered case on Torchlet and its peers in one process (PyTorch in one
+ * subprocess afterwards), prints the table with ratios and the targets, and writes the JSON results.
+ */
+import './cases/index.js';
+import { parseArgs, USAGE } from './cli.js';
+import { relativeError } from './data.js';
+import { collectGarbage, FULL, hasGc, measure, QUICK } from './harness.js';
+import type { Library } from './libs/library.js';
+import { runPytorch } from './libs/pytorch.js';
+import { loadTfjs, tfjsLibraries } from './libs/tfjs.js';
+import { loadTorchlet, torchletLibraries } from './libs/torchlet.js';
+import { describeMachine, machineInfo } from './machine.js';
+import { listCases } from './registry.js';
+import { type RunReport, writeReport } from './results.js';
+import { notesText, resultTable, targetTable, targetVerdicts } from './table.js';
+import { type BenchCase, type CaseResult, isSkip, type LibraryId, type Runnable } from './types.js';
+
+const log = (s = '') => process.stdout.write(`${s}\n`);
+
+/** Skips a case whose time per rep, extrapolated at constant GFLOP/s from the group's largest smaller case, is too long. */
+function predictedSkip(c: BenchCase, lib: LibraryId, done: readonly CaseResult[], byId: Map<string, BenchCase>): string | null {
+  if (!c.maxRepMs || !c.flops) return null;
+  let best: { r: CaseResult; flops: number } | null = null;
+  for (const r of done) {
+    const rc = byId.get(r.caseId);
+    if (r.library !== lib || !r.timing || rc?.group !== c.group || !rc.flops || rc.flops >= c.flops) continue;
+    if (!best || rc.flops > best.flops) best = { r, flops: rc.flops };
+  }
+  if (!best?.r.timing) return null;
+  const predicted = (best.r.timing.median * c.flops) / best.flops;
+  if (predicted <= c.maxRepMs) return null;
+  return `predicted ~${(predicted / 1000).toFixed(0)} s/rep > ${c.maxRepMs / 1000} s (from ${best.r.caseId} at ${best.r.gflops?.toFixed(2)} GFLOP/s)`;
+}
+
+async function runOne(c: BenchCase, lib: Library, opts: typeof FULL, ref: { lib?: LibraryId; outs?: Float32Array[] }): Promise<CaseResult> {
+  const res: CaseResult = { caseId: c.id, library: lib.id };
+  let prepared: Runnable | null = null;
+  await lib.enter();
+  try {
+    const p = lib.prepare(c);
+    if (isSkip(p)) {
+      res.skipped = p.skip;
+      return res;
+    }
+    prepared = p;
+    if (p.outputs) {
+      const outs = await p.outputs();
+      if (!ref.outs) {
+        ref.outs = outs;
+        ref.lib = lib.id;
+        res.relErrRef = lib.id;
+      } else {
+        res.relErr = relativeError(outs, ref.outs);
+        res.relErrRef = ref.lib;
+      }
+    }
+    res.timing = await measure(() => p.run(), opts);
+    if (c.flops) res.gflops = c.flops / (res.timing.median * 1e6);
+  } catch (e) {
+    res.error = (e as Error).message.split('\n')[0];
+  } finally {
+    prepared?.dispose();
+    await lib.exit();
+    collectGarbage();
+  }
+  return res;
+}
+
+function progress(r: CaseResult): void {
+  const what = r.timing
+    ? `${r.timing.median.toFixed(2).padStart(10)} ms${r.gflops !== undefined ? `  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s` : ''}`
+    : r.skipped
+      ? `skipped: ${r.skipped}`
+      : `error: ${r.error}`;
+  log(`  ${r.library.padEnd(11)} ${r.caseId.padEnd(18)} ${what}`);
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    log(USAGE);
+    return;
+  }
+  const cases = listCases({ quick: opts.quick }, opts.filters);
+  if (opts.list) {
+    for (const c of cases) log(`${c.id.padEnd(18)} ${c.title}`);
+    return;
+  }
+  if (cases.length === 0) throw new Error(`bench: no case matches --filter ${opts.filters.join(',')}`);
+  const timing = opts.quick ? QUICK : FULL;
+  const machine = machineInfo();
+  const notes: string[] = [];
+  log(`Torchlet benchmark${opts.quick ? ' (--quick smoke run)' : ''} - ${machine.date}`);
+  log(`Machine: ${describeMachine(machine)}`);
+  if (!hasGc()) notes.push('node was started without --expose-gc: no garbage collection between cases');
+
+  // Libraries, in column order.
+  const libs: Library[] = [];
+  const want = (id: LibraryId) => opts.libs.includes(id);
+  if (want('torchlet') || want('torchlet-1t')) {
+    const torch = await loadTorchlet();
+    if (typeof torch === 'string') notes.push(`torchlet skipped: ${torch}`);
+    else libs.push(...torchletLibraries(torch).filter((l) => want(l.id)));
+  }
+  if (want('tfjs-wasm') || want('tfjs-cpu')) {
+    const tfjs = await loadTfjs();
+    if (tfjs.wasmError && want('tfjs-wasm')) notes.push(`tfjs-wasm skipped: ${tfjs.wasmError}`);
+    libs.push(...tfjsLibraries(tfjs).filter((l) => want(l.id)));
+  }
+  const labels = new Map<LibraryId, string>();
+  const libraries: RunReport['libraries'] = {};
+  for (const l of libs) {
+    await l.enter();
+    labels.set(l.id, l.describe());
+    libraries[l.id] = { label: l.describe(), info: l.info() };
+    await l.exit();
+  }
+  log(`Columns: ${[...labels.values()].join(' | ')}${want('pytorch') ? ' | pytorch (subprocess)' : ''}`);
+  log(`Timing: ${timing.warmup} warm-up, ${timing.minReps}-${timing.maxReps} reps (budget ${timing.budgetMs} ms per cell), median/min/max`);
+  log('');
+
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    const ref: { lib?: LibraryId; outs?: Float32Array[] } = {};
+    for (const lib of libs) {
+      const skip = predictedSkip(c, lib.id, results, byId);
+      const r = skip ? { caseId: c.id, library: lib.id, skipped: skip } : await runOne(c, lib, timing, ref);
+      results.push(r);
+      progress(r);
+    }
+  }
+
+  if (want('pytorch')) {
+    log('  pytorch: running py/bench_torch.py (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)) ...');
+    const py = await runPytorch(cases, timing, 1);
+    if (py.unavailable) {
+      notes.push(`pytorch skipped: ${py.unavailable}`);
+    } else {
+      const info = py.info as { version?: string; num_threads?: number };
+      const label = `pytorch ${info.version ?? '?'} (${info.num_threads ?? '?'} thread)`;
+      labels.set('pytorch', label);
+      libraries.pytorch = { label, info: py.info };
+      // Insert each case's PyTorch row after that case's other rows.
+      for (const c of cases) {
+        const p = py.results[c.id];
+        if (!c.pytorch || !p) continue;
+        const r: CaseResult = { caseId: c.id, library: 'pytorch', ...p };
+        if (r.timing && c.flops) r.gflops = c.flops / (r.timing.median * 1e6);
+        let at = results.length;
+        for (let i = results.length - 1; i >= 0; i--) {
+          if (results[i].caseId === c.id) {
+            at = i + 1;
+            break;
+          }
+        }
+        results.splice(at, 0, r);
+      }
+    }
+  }
+
+  const verdicts = targetVerdicts(cases, results);
+  log('');
+  log(resultTable(cases, results, labels));
+  log('');
+  log('vs X = X median time / this median time (> 1: this row is faster). check = max|out - ref| / max|ref| vs the first column.');
+  const targets = targetTable(verdicts);
+  if (targets) log(`\n${targets}`);
+  const caseNotes = notesText(cases, labels);
+  if (caseNotes) log(`\n${caseNotes}`);
+  for (const n of notes) log(`Note: ${n}`);
+
+  writeReport(opts.out, {
+    machine,
+    options: { quick: opts.quick, filters: opts.filters, libs: opts.libs, timing, gcBetweenCases: hasGc() },
+    libraries,
+    cases,
+    results,
+    targets: verdicts,
+    notes: [...notes, ...(caseNotes ? caseNotes.split('\n').slice(1).map((s) => s.trim()) : [])],
+  });
+  log(`\nWrote ${opts.out}`);
+}
+
+main().then(
+  // Worker threads (Torchlet's GEMM pool) would keep node alive: end explicitly.
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,67 @@
+/**
+ * Writes the run to JSON (default bench/results/latest.json): stable key order, rounded numbers and
+ * one object per (case, library), so that diffs between committed runs stay readable.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { MachineInfo } from './machine.js';
+import type { TargetVerdict } from './table.js';
+import type { BenchCase, CaseResult, LibraryId } from './types.js';
+
+export interface RunReport {
+  machine: MachineInfo;
+  options: Record<string, unknown>;
+  libraries: Partial<Record<LibraryId, { label: string; info: Record<string, unknown> }>>;
+  cases: BenchCase[];
+  results: CaseResult[];
+  targets: TargetVerdict[];
+  notes: string[];
+}
+
+const round = (v: number, digits = 4) => Number(v.toPrecision(digits));
+
+export function toJson(r: RunReport): string {
+  const doc = {
+    schema: 1,
+    machine: r.machine,
+    options: r.options,
+    libraries: r.libraries,
+    cases: r.cases.map((c) => ({ id: c.id, group: c.group, title: c.title, flops: c.flops ?? null, baseline: c.baseline })),
+    results: r.results.map((x) => ({
+      case: x.caseId,
+      library: x.library,
+      ...(x.timing
+        ? {
+            medianMs: round(x.timing.median),
+            minMs: round(x.timing.min),
+            maxMs: round(x.timing.max),
+            reps: x.timing.reps,
+            gflops: x.gflops === undefined ? null : round(x.gflops),
+            samplesMs: x.timing.samples.map((s) => round(s)),
+          }
+        : {}),
+      ...(x.relErr !== undefined ? { relErrVsTorchlet: round(x.relErr, 2) } : {}),
+      ...(x.skipped ? { skipped: x.skipped } : {}),
+      ...(x.error ? { error: x.error } : {}),
+    })),
+    targets: r.targets.map((t) => ({
+      case: t.caseId,
+      lib: t.target.lib,
+      vs: t.target.vs,
+      target: t.target.text,
+      minSpeedup: t.target.minSpeedup,
+      speedup: t.speedup === undefined ? null : round(t.speedup),
+      met: t.met ?? null,
+    })),
+    notes: r.notes,
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** Writes atomically (tmp file + rename; *.tmp is git-ignored). */
+export function writeReport(file: string, r: RunReport): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, toJson(r));
+  renameSync(tmp, file);
+}

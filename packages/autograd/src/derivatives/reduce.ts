@@ -1,0 +1,59 @@
+import { type Tensor, where } from '@torchlet/tensor';
+import type { TableEntry } from '../derivative.js';
+import { unreduce } from './helpers.js';
+
+/** amax/amin: the gradient is shared evenly between tied extrema (PyTorch's amax rule). */
+function extremum(name: string): TableEntry {
+  return {
+    name,
+    save: { inputs: true, outputs: true },
+    backward: ({ g, inputs, outputs, attrs, shapes }) => {
+      const { dims, keepdim } = attrs;
+      const x = inputs[0];
+      const hit = x.eq(unreduce(outputs[0], shapes[0], dims, keepdim)).to(x.dtype);
+      const count = hit.sum(dims, true);
+      return [unreduce(g, shapes[0], dims, keepdim).mul(hit).div(count)];
+    },
+  };
+}
+
+export const reduce: Record<string, TableEntry> = {
+  sum: {
+    name: (attrs) => (attrs.keepdim || attrs.dims.length === 0 ? 'SumBackward1' : 'SumBackward0'),
+    backward: ({ g, attrs, shapes }) => [unreduce(g, shapes[0], attrs.dims, attrs.keepdim)],
+  },
+  mean: {
+    name: 'MeanBackward0',
+    backward: ({ g, attrs, shapes }) => [unreduce(g, shapes[0], attrs.dims, attrs.keepdim).div(attrs.n)],
+  },
+  prod: {
+    name: 'ProdBackward0',
+    save: { inputs: true, outputs: true },
+    backward: ({ g, inputs, outputs, attrs, shapes }) => {
+      const { dims, keepdim } = attrs;
+      const x = inputs[0];
+      const gE = unreduce(g, shapes[0], dims, keepdim);
+      const outE = unreduce(outputs[0], shapes[0], dims, keepdim);
+      // With zeros in the slice, out / x fails: use the product of the other entries instead.
+      const isZero = x.eq(0);
+      const prodNonZero = where(isZero, 1, x).prod(dims, true);
+      const zeroCount = isZero.sum(dims, true);
+      const others = where(isZero, where(zeroCount.eq(1), prodNonZero, 0), outE.div(where(isZero, 1, x)));
+      return [gE.mul(others)];
+    },
+  },
+  amax: extremum('AmaxBackward0'),
+  amin: extremum('AminBackward0'),
+  logsumexp: {
+    name: 'LogsumexpBackward0',
+    save: { inputs: true, outputs: true },
+    backward: ({ g, inputs, outputs, attrs, shapes }) => {
+      const { dims, keepdim } = attrs;
+      const x: Tensor = inputs[0];
+      const out = unreduce(outputs[0], shapes[0], dims, keepdim);
+      return [unreduce(g, shapes[0], dims, keepdim).mul(x.sub(out).exp())];
+    },
+  },
+};
+
+export const nonDifferentiableReduce = ['argmax', 'argmin'];

@@ -1,0 +1,84 @@
+import type { Backend, MemoryInfo, Storage } from '../backend.js';
+import { type DType, type TypedArray, arrayFor, bytesPerElement } from '../dtype.js';
+import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './conv.js';
+import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
+import { matmulKernel } from './matmul.js';
+import {
+  adaptiveAvgPool2dBackwardKernel,
+  adaptiveAvgPool2dKernel,
+  avgPool2dBackwardKernel,
+  avgPool2dKernel,
+  maxPool2dBackwardKernel,
+  maxPool2dKernel,
+} from './pool.js';
+import { randomKernel } from './random.js';
+import { argReduceKernel, reduceKernel } from './reduce.js';
+
+export interface CpuStorage extends Storage {
+  readonly data: TypedArray;
+}
+
+/** The CPU backend: storages are plain typed arrays, kernels run synchronously on the calling thread. */
+class CpuBackend implements Backend {
+  readonly device = 'cpu' as const;
+  private live = 0;
+  private liveBytes = 0;
+
+  private wrap(data: TypedArray, dtype: DType): CpuStorage {
+    this.live++;
+    this.liveBytes += data.length * bytesPerElement(dtype);
+    return { backend: this, dtype, length: data.length, data, version: 0, refs: 0 };
+  }
+
+  alloc(dtype: DType, length: number): Storage {
+    return this.wrap(arrayFor(dtype, length), dtype);
+  }
+
+  upload(data: TypedArray, dtype: DType): Storage {
+    const a = arrayFor(dtype, data.length);
+    a.set(data);
+    return this.wrap(a, dtype);
+  }
+
+  async read(storage: Storage, offset: number, length: number): Promise<TypedArray> {
+    return this.readSync(storage, offset, length);
+  }
+
+  readSync(storage: Storage, offset: number, length: number): TypedArray {
+    return (storage as CpuStorage).data.slice(offset, offset + length);
+  }
+
+  free(storage: Storage): void {
+    this.live--;
+    this.liveBytes -= storage.length * bytesPerElement(storage.dtype);
+  }
+
+  memory(): MemoryInfo {
+    return { buffers: this.live, bytes: this.liveBytes };
+  }
+
+  copy = copyKernel;
+  fill = fillKernel;
+  unary = unaryKernel;
+  binary = binaryKernel;
+  where = whereKernel;
+  reduce = reduceKernel;
+  argReduce = argReduceKernel;
+  matmul = matmulKernel;
+  conv2d = conv2dKernel;
+  conv2dBackwardInput = conv2dBackwardInputKernel;
+  conv2dBackwardWeight = conv2dBackwardWeightKernel;
+  maxPool2d = maxPool2dKernel;
+  maxPool2dBackward = maxPool2dBackwardKernel;
+  avgPool2d = avgPool2dKernel;
+  avgPool2dBackward = avgPool2dBackwardKernel;
+  adaptiveAvgPool2d = adaptiveAvgPool2dKernel;
+  adaptiveAvgPool2dBackward = adaptiveAvgPool2dBackwardKernel;
+  gather = gatherKernel;
+  scatterAdd = scatterAddKernel;
+  indexSelect = indexSelectKernel;
+  random = randomKernel;
+}
+
+export const cpuBackend: Backend = new CpuBackend();

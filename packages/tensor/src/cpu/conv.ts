@@ -1,0 +1,160 @@
+import type { Conv2dParams, TensorView } from '../backend.js';
+import { type GemmArray, gemm } from './gemm/index.js';
+import { arr } from './strided.js';
+
+/**
+ * Convolution as im2col + GEMM, one sample and group at a time, so that the column buffer stays
+ * small (C/g*kh*kw x OH*OW) and each product lands straight in its output slice without a transpose.
+ */
+interface Geometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  kh: number;
+  kw: number;
+  OH: number;
+  OW: number;
+  Cg: number;
+  Og: number;
+  K: number;
+  P: number;
+}
+
+function geometry(xShape: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): Geometry {
+  const [N, C, H, W] = xShape;
+  const [O, , kh, kw] = wShape;
+  const [, , OH, OW] = yShape;
+  const Cg = C / p.groups;
+  const Og = O / p.groups;
+  return { N, C, H, W, O, kh, kw, OH, OW, Cg, Og, K: Cg * kh * kw, P: OH * OW };
+}
+
+/** col[(c*kh + i)*kw + j, oh*OW + ow] = x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside). */
+function im2col(x: ArrayLike<number>, xOff: number, g: Geometry, p: Conv2dParams, col: GemmArray): void {
+  const { Cg, H, W, kh, kw, OH, OW } = g;
+  const [sh, sw] = p.stride;
+  const [ph, pw] = p.padding;
+  const [dh, dw] = p.dilation;
+  let r = 0;
+  for (let c = 0; c < Cg; c++) {
+    const plane = xOff + c * H * W;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, r++) {
+        let q = r * OH * OW;
+        for (let oh = 0; oh < OH; oh++) {
+          const h = oh * sh - ph + i * dh;
+          if (h < 0 || h >= H) {
+            col.fill(0, q, q + OW);
+            q += OW;
+            continue;
+          }
+          const rowBase = plane + h * W;
+          let w = -pw + j * dw;
+          for (let ow = 0; ow < OW; ow++, q++, w += sw) col[q] = w >= 0 && w < W ? x[rowBase + w] : 0;
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx[c, h, w] += col[...] for every column entry that read it. */
+function col2im(col: GemmArray, g: Geometry, p: Conv2dParams, dx: GemmArray, dxOff: number): void {
+  const { Cg, H, W, kh, kw, OH, OW } = g;
+  const [sh, sw] = p.stride;
+  const [ph, pw] = p.padding;
+  const [dh, dw] = p.dilation;
+  let r = 0;
+  for (let c = 0; c < Cg; c++) {
+    const plane = dxOff + c * H * W;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, r++) {
+        let q = r * OH * OW;
+        for (let oh = 0; oh < OH; oh++) {
+          const h = oh * sh - ph + i * dh;
+          if (h < 0 || h >= H) {
+            q += OW;
+            continue;
+          }
+          const rowBase = plane + h * W;
+          let w = -pw + j * dw;
+          for (let ow = 0; ow < OW; ow++, q++, w += sw) if (w >= 0 && w < W) dx[rowBase + w] += col[q];
+        }
+      }
+    }
+  }
+}
+
+function newLike(a: GemmArray, n: number): GemmArray {
+  return new (a.constructor as Float32ArrayConstructor)(n) as GemmArray;
+}
+
+/** True when the column matrix equals the input itself (1x1 kernel, stride 1, no padding). */
+function isPointwise(g: Geometry, p: Conv2dParams): boolean {
+  return g.kh === 1 && g.kw === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0;
+}
+
+export function conv2dKernel(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): void {
+  const g = geometry(x.shape, w.shape, out.shape, p);
+  const X = arr(x) as GemmArray;
+  const Wt = arr(w) as GemmArray;
+  const Y = arr(out) as GemmArray;
+  const direct = isPointwise(g, p);
+  const col = direct ? X : newLike(X, g.K * g.P);
+  for (let n = 0; n < g.N; n++) {
+    for (let gi = 0; gi < p.groups; gi++) {
+      const xOff = x.offset + (n * g.C + gi * g.Cg) * g.H * g.W;
+      if (!direct) im2col(X, xOff, g, p, col);
+      const yOff = out.offset + (n * g.O + gi * g.Og) * g.P;
+      gemm(false, false, g.Og, g.P, g.K, 1, Wt, w.offset + gi * g.Og * g.K, g.K, col, direct ? xOff : 0, g.P, 0, Y, yOff, g.P);
+    }
+  }
+  if (bias) {
+    const B = arr(bias);
+    for (let n = 0; n < g.N; n++)
+      for (let o = 0; o < g.O; o++) {
+        const b = B[bias.offset + o];
+        const base = out.offset + (n * g.O + o) * g.P;
+        for (let i = 0; i < g.P; i++) Y[base + i] += b;
+      }
+  }
+}
+
+/** dx = col2im(W_g^T @ dy_g) per sample and group. */
+export function conv2dBackwardInputKernel(dy: TensorView, w: TensorView, dx: TensorView, p: Conv2dParams): void {
+  const g = geometry(dx.shape, w.shape, dy.shape, p);
+  const DY = arr(dy) as GemmArray;
+  const Wt = arr(w) as GemmArray;
+  const DX = arr(dx) as GemmArray;
+  DX.fill(0, dx.offset, dx.offset + g.N * g.C * g.H * g.W);
+  const direct = isPointwise(g, p);
+  const col = direct ? DX : newLike(DX, g.K * g.P);
+  for (let n = 0; n < g.N; n++) {
+    for (let gi = 0; gi < p.groups; gi++) {
+      const dyOff = dy.offset + (n * g.O + gi * g.Og) * g.P;
+      const dxOff = dx.offset + (n * g.C + gi * g.Cg) * g.H * g.W;
+      gemm(true, false, g.K, g.P, g.Og, 1, Wt, w.offset + gi * g.Og * g.K, g.K, DY, dyOff, g.P, 0, col, direct ? dxOff : 0, g.P);
+      if (!direct) col2im(col, g, p, DX, dxOff);
+    }
+  }
+}
+
+/** dW_g = sum_n dy_g[n] @ im2col(x[n])^T. */
+export function conv2dBackwardWeightKernel(dy: TensorView, x: TensorView, dw: TensorView, p: Conv2dParams): void {
+  const g = geometry(x.shape, dw.shape, dy.shape, p);
+  const DY = arr(dy) as GemmArray;
+  const X = arr(x) as GemmArray;
+  const DW = arr(dw) as GemmArray;
+  DW.fill(0, dw.offset, dw.offset + g.O * g.K);
+  const direct = isPointwise(g, p);
+  const col = direct ? X : newLike(X, g.K * g.P);
+  for (let n = 0; n < g.N; n++) {
+    for (let gi = 0; gi < p.groups; gi++) {
+      const xOff = x.offset + (n * g.C + gi * g.Cg) * g.H * g.W;
+      if (!direct) im2col(X, xOff, g, p, col);
+      const dyOff = dy.offset + (n * g.O + gi * g.Og) * g.P;
+      gemm(false, true, g.Og, g.K, g.P, 1, DY, dyOff, g.P, col, direct ? xOff : 0, g.P, 1, DW, dw.offset + gi * g.Og * g.K, g.K);
+    }
+  }
+}

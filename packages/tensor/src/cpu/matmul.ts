@@ -1,0 +1,40 @@
+import type { TensorView } from '../backend.js';
+import { type GemmArray, gemm } from './gemm/index.js';
+import { arr } from './strided.js';
+
+/**
+ * How a [rows, cols] matrix slice with strides (rs, cs) maps onto GEMM: row-major (cs = 1), or
+ * transposed (rs = 1); otherwise it must be copied first.
+ */
+function layout(rs: number, cs: number, rows: number, cols: number): { trans: boolean; ld: number } | null {
+  if (cs === 1 && (rs >= cols || rows <= 1)) return { trans: false, ld: Math.max(rs, cols, 1) };
+  if (rs === 1 && (cs >= rows || cols <= 1)) return { trans: true, ld: Math.max(cs, rows, 1) };
+  return null;
+}
+
+function packed(v: TensorView, b: number, rows: number, cols: number): { data: GemmArray; off: number; trans: boolean; ld: number } {
+  const [bs, rs, cs] = v.strides;
+  const l = layout(rs, cs, rows, cols);
+  const data = arr(v) as GemmArray;
+  if (l) return { data, off: v.offset + b * bs, ...l };
+  const copy = new (data.constructor as Float32ArrayConstructor)(rows * cols) as GemmArray;
+  const base = v.offset + b * bs;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) copy[i * cols + j] = data[base + i * rs + j * cs];
+  return { data: copy, off: 0, trans: false, ld: Math.max(cols, 1) };
+}
+
+/** out[b] = a[b] @ b[b]; a: [B, M, K], b: [B, K, N] with any strides (0 on broadcast batches). */
+export function matmulKernel(a: TensorView, b: TensorView, out: TensorView): void {
+  const [B, M, K] = a.shape;
+  const N = b.shape[2];
+  const o = arr(out) as GemmArray;
+  const sameA = a.strides[0] === 0;
+  const sameB = b.strides[0] === 0;
+  let pa = sameA ? packed(a, 0, M, K) : null;
+  let pb = sameB ? packed(b, 0, K, N) : null;
+  for (let i = 0; i < B; i++) {
+    if (!sameA) pa = packed(a, i, M, K);
+    if (!sameB) pb = packed(b, i, K, N);
+    gemm(pa!.trans, pb!.trans, M, N, K, 1, pa!.data, pa!.off, pa!.ld, pb!.data, pb!.off, pb!.ld, 0, o, out.offset + i * M * N, Math.max(N, 1));
+  }
+}

@@ -1,0 +1,153 @@
+import type { Pool2dParams, TensorView } from '../backend.js';
+import { arr } from './strided.js';
+
+/** All pooling kernels take contiguous [N, C, H, W] inputs and treat N*C as independent planes. */
+function planes(x: TensorView, out: TensorView): { NC: number; H: number; W: number; OH: number; OW: number } {
+  const [N, C, H, W] = x.shape;
+  return { NC: N * C, H, W, OH: out.shape[2], OW: out.shape[3] };
+}
+
+export function maxPool2dKernel(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void {
+  const { NC, H, W, OH, OW } = planes(x, out);
+  const X = arr(x);
+  const Y = arr(out);
+  const I = arr(indices);
+  const [kh, kw] = p.kernel;
+  const [sh, sw] = p.stride;
+  const [ph, pw] = p.padding;
+  const [dh, dw] = p.dilation;
+  let q = 0;
+  for (let c = 0; c < NC; c++) {
+    const plane = x.offset + c * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, q++) {
+        let best = Number.NEGATIVE_INFINITY;
+        let bestIdx = -1;
+        for (let i = 0; i < kh; i++) {
+          const h = oh * sh - ph + i * dh;
+          if (h < 0 || h >= H) continue;
+          for (let j = 0; j < kw; j++) {
+            const w = ow * sw - pw + j * dw;
+            if (w < 0 || w >= W) continue;
+            const v = X[plane + h * W + w];
+            if (v > best || v !== v || bestIdx < 0) {
+              best = v;
+              bestIdx = h * W + w;
+              if (v !== v) break;
+            }
+          }
+        }
+        Y[out.offset + q] = best;
+        I[indices.offset + q] = bestIdx;
+      }
+    }
+  }
+}
+
+export function maxPool2dBackwardKernel(dy: TensorView, indices: TensorView, dx: TensorView): void {
+  const { NC, H, W, OH, OW } = planes(dx, dy);
+  const DY = arr(dy);
+  const I = arr(indices);
+  const DX = arr(dx);
+  DX.fill(0, dx.offset, dx.offset + NC * H * W);
+  let q = 0;
+  for (let c = 0; c < NC; c++) {
+    const plane = dx.offset + c * H * W;
+    for (let k = 0; k < OH * OW; k++, q++) DX[plane + I[indices.offset + q]] += DY[dy.offset + q];
+  }
+}
+
+/** Window bounds of PyTorch's avg_pool2d, and the divisor it uses. */
+function avgWindow(p: Pool2dParams, oh: number, ow: number, H: number, W: number) {
+  const [kh, kw] = p.kernel;
+  const [sh, sw] = p.stride;
+  const [ph, pw] = p.padding;
+  let h0 = oh * sh - ph;
+  let w0 = ow * sw - pw;
+  let h1 = Math.min(h0 + kh, H + ph);
+  let w1 = Math.min(w0 + kw, W + pw);
+  const poolSize = (h1 - h0) * (w1 - w0);
+  h0 = Math.max(h0, 0);
+  w0 = Math.max(w0, 0);
+  h1 = Math.min(h1, H);
+  w1 = Math.min(w1, W);
+  const divisor = p.divisorOverride ?? (p.countIncludePad ? poolSize : (h1 - h0) * (w1 - w0));
+  return { h0, h1, w0, w1, divisor };
+}
+
+export function avgPool2dKernel(x: TensorView, out: TensorView, p: Pool2dParams): void {
+  const { NC, H, W, OH, OW } = planes(x, out);
+  const X = arr(x);
+  const Y = arr(out);
+  let q = 0;
+  for (let c = 0; c < NC; c++) {
+    const plane = x.offset + c * H * W;
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++, q++) {
+        const { h0, h1, w0, w1, divisor } = avgWindow(p, oh, ow, H, W);
+        let s = 0;
+        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += X[plane + h * W + w];
+        Y[out.offset + q] = s / divisor;
+      }
+  }
+}
+
+export function avgPool2dBackwardKernel(dy: TensorView, dx: TensorView, p: Pool2dParams): void {
+  const { NC, H, W, OH, OW } = planes(dx, dy);
+  const DY = arr(dy);
+  const DX = arr(dx);
+  DX.fill(0, dx.offset, dx.offset + NC * H * W);
+  let q = 0;
+  for (let c = 0; c < NC; c++) {
+    const plane = dx.offset + c * H * W;
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++, q++) {
+        const { h0, h1, w0, w1, divisor } = avgWindow(p, oh, ow, H, W);
+        const g = DY[dy.offset + q] / divisor;
+        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) DX[plane + h * W + w] += g;
+      }
+  }
+}
+
+/** PyTorch's adaptive pooling bins: [floor(i*In/Out), ceil((i+1)*In/Out)). */
+function bin(i: number, inSize: number, outSize: number): [number, number] {
+  return [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)];
+}
+
+export function adaptiveAvgPool2dKernel(x: TensorView, out: TensorView): void {
+  const { NC, H, W, OH, OW } = planes(x, out);
+  const X = arr(x);
+  const Y = arr(out);
+  let q = 0;
+  for (let c = 0; c < NC; c++) {
+    const plane = x.offset + c * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      const [h0, h1] = bin(oh, H, OH);
+      for (let ow = 0; ow < OW; ow++, q++) {
+        const [w0, w1] = bin(ow, W, OW);
+        let s = 0;
+        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += X[plane + h * W + w];
+        Y[out.offset + q] = s / ((h1 - h0) * (w1 - w0));
+      }
+    }
+  }
+}
+
+export function adaptiveAvgPool2dBackwardKernel(dy: TensorView, dx: TensorView): void {
+  const { NC, H, W, OH, OW } = planes(dx, dy);
+  const DY = arr(dy);
+  const DX = arr(dx);
+  DX.fill(0, dx.offset, dx.offset + NC * H * W);
+  let q = 0;
+  for (let c = 0; c < NC; c++) {
+    const plane = dx.offset + c * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      const [h0, h1] = bin(oh, H, OH);
+      for (let ow = 0; ow < OW; ow++, q++) {
+        const [w0, w1] = bin(ow, W, OW);
+        const g = DY[dy.offset + q] / ((h1 - h0) * (w1 - w0));
+        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) DX[plane + h * W + w] += g;
+      }
+    }
+  }
+}
