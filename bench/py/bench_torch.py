@@ -14,6 +14,7 @@ Timing follows bench/src/harness.ts: warm-up, then as many reps as fit the budge
 import gc
 import json
 import math
+import re
 import sys
 import time
 
@@ -67,6 +68,13 @@ def make_conv(torch, p, backward):
     return fwdbwd if backward else fwd
 
 
+def _config_field(pattern):
+    import torch
+
+    m = re.search(pattern, torch.__config__.show())
+    return m.group(1) if m else None
+
+
 def main():
     req = json.load(sys.stdin)
     try:
@@ -80,8 +88,8 @@ def main():
         "version": torch.__version__,
         "num_threads": torch.get_num_threads(),
         "mkldnn": torch.backends.mkldnn.is_available(),
-        "blas": next((s.split("=", 1)[1] for s in torch.__config__.show().replace(",", "\n").split("\n") if s.strip().startswith("BLAS_INFO=")), None),
-        "cpu_capability": next((s.split(":", 1)[1].strip() for s in torch.__config__.show().split("\n") if "CPU capability usage" in s), None),
+        "blas": _config_field(r"BLAS_INFO=([^,\s]+)"),
+        "cpu_capability": _config_field(r"CPU capability usage: (\S+)"),
         "python": sys.version.split()[0],
     }
     makers = {

@@ -37,10 +37,21 @@ function splitList(v: string | undefined, flag: string): string[] {
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { quick: false, filters: [], libs: [...LIBRARY_IDS], pytorch: true, out: '', list: false, help: false };
+  const o: CliOptions = {
+    quick: false,
+    filters: [],
+    libs: [...LIBRARY_IDS],
+    pytorch: true,
+    out: '',
+    list: false,
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--': // pnpm / turbo may pass the separator through
@@ -54,7 +65,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--libs': {
         const libs = splitList(value(), flag);
         const bad = libs.filter((l) => !LIBRARY_IDS.includes(l as LibraryId));
-        if (bad.length) throw new Error(`bench: unknown libraries ${bad.join(', ')} (known: ${LIBRARY_IDS.join(', ')})`);
+        if (bad.length)
+          throw new Error(`bench: unknown libraries ${bad.join(', ')} (known: ${LIBRARY_IDS.join(', ')})`);
         o.libs = libs as LibraryId[];
         break;
       }

@@ -15,6 +15,8 @@ export interface MachineInfo {
   v8: string;
   date: string;
   gitCommit: string | null;
+  /** 1/5/15-minute load averages when the run started: above ~0.5 per core, other work shares the CPU. */
+  loadAvgAtStart: number[];
 }
 
 function cpuinfo(): { model: string; flags: string[] } {
@@ -23,7 +25,10 @@ function cpuinfo(): { model: string; flags: string[] } {
     const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
     const flags = (field('flags') ?? '').split(/\s+/);
     const interesting = ['avx2', 'fma', 'avx512f', 'avx512_bf16', 'avx512vnni'];
-    return { model: field('model name') ?? os.cpus()[0]?.model ?? 'unknown', flags: interesting.filter((f) => flags.includes(f)) };
+    return {
+      model: field('model name') ?? os.cpus()[0]?.model ?? 'unknown',
+      flags: interesting.filter((f) => flags.includes(f)),
+    };
   } catch {
     return { model: os.cpus()[0]?.model ?? 'unknown', flags: [] };
   }
@@ -51,9 +56,10 @@ export function machineInfo(): MachineInfo {
     v8: process.versions.v8,
     date: new Date().toISOString(),
     gitCommit: gitCommit(),
+    loadAvgAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
   };
 }
 
 export function describeMachine(m: MachineInfo): string {
-  return `${m.cpuModel} (${m.cpuFlags.join(', ') || 'no AVX flags seen'}), ${m.logicalCores} logical cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}`;
+  return `${m.cpuModel} (${m.cpuFlags.join(', ') || 'no AVX flags seen'}), ${m.logicalCores} logical cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}; load average ${m.loadAvgAtStart.join(' ')}`;
 }

@@ -2,10 +2,10 @@
  * `pnpm bench`: runs every registered case on Torchlet and its peers in one process (PyTorch in one
  * subprocess afterwards), prints the table with ratios and the targets, and writes the JSON results.
  */
+import os from 'node:os';
 import './cases/index.js';
 import { parseArgs, USAGE } from './cli.js';
-import { relativeError } from './data.js';
-import { collectGarbage, FULL, hasGc, measure, QUICK } from './harness.js';
+import { FULL, hasGc, QUICK } from './harness.js';
 import type { Library } from './libs/library.js';
 import { runPytorch } from './libs/pytorch.js';
 import { loadTfjs, tfjsLibraries } from './libs/tfjs.js';
@@ -13,59 +13,11 @@ import { loadTorchlet, torchletLibraries } from './libs/torchlet.js';
 import { describeMachine, machineInfo } from './machine.js';
 import { listCases } from './registry.js';
 import { type RunReport, writeReport } from './results.js';
+import { runCase } from './runner.js';
 import { notesText, resultTable, targetTable, targetVerdicts } from './table.js';
-import { type BenchCase, type CaseResult, isSkip, type LibraryId, type Runnable } from './types.js';
+import type { CaseResult, LibraryId } from './types.js';
 
 const log = (s = '') => process.stdout.write(`${s}\n`);
-
-/** Skips a case whose time per rep, extrapolated at constant GFLOP/s from the group's largest smaller case, is too long. */
-function predictedSkip(c: BenchCase, lib: LibraryId, done: readonly CaseResult[], byId: Map<string, BenchCase>): string | null {
-  if (!c.maxRepMs || !c.flops) return null;
-  let best: { r: CaseResult; flops: number } | null = null;
-  for (const r of done) {
-    const rc = byId.get(r.caseId);
-    if (r.library !== lib || !r.timing || rc?.group !== c.group || !rc.flops || rc.flops >= c.flops) continue;
-    if (!best || rc.flops > best.flops) best = { r, flops: rc.flops };
-  }
-  if (!best?.r.timing) return null;
-  const predicted = (best.r.timing.median * c.flops) / best.flops;
-  if (predicted <= c.maxRepMs) return null;
-  return `predicted ~${(predicted / 1000).toFixed(0)} s/rep > ${c.maxRepMs / 1000} s (from ${best.r.caseId} at ${best.r.gflops?.toFixed(2)} GFLOP/s)`;
-}
-
-async function runOne(c: BenchCase, lib: Library, opts: typeof FULL, ref: { lib?: LibraryId; outs?: Float32Array[] }): Promise<CaseResult> {
-  const res: CaseResult = { caseId: c.id, library: lib.id };
-  let prepared: Runnable | null = null;
-  await lib.enter();
-  try {
-    const p = lib.prepare(c);
-    if (isSkip(p)) {
-      res.skipped = p.skip;
-      return res;
-    }
-    prepared = p;
-    if (p.outputs) {
-      const outs = await p.outputs();
-      if (!ref.outs) {
-        ref.outs = outs;
-        ref.lib = lib.id;
-        res.relErrRef = lib.id;
-      } else {
-        res.relErr = relativeError(outs, ref.outs);
-        res.relErrRef = ref.lib;
-      }
-    }
-    res.timing = await measure(() => p.run(), opts);
-    if (c.flops) res.gflops = c.flops / (res.timing.median * 1e6);
-  } catch (e) {
-    res.error = (e as Error).message.split('\n')[0];
-  } finally {
-    prepared?.dispose();
-    await lib.exit();
-    collectGarbage();
-  }
-  return res;
-}
 
 function progress(r: CaseResult): void {
   const what = r.timing
@@ -117,16 +69,16 @@ async function main(): Promise<void> {
     await l.exit();
   }
   log(`Columns: ${[...labels.values()].join(' | ')}${want('pytorch') ? ' | pytorch (subprocess)' : ''}`);
-  log(`Timing: ${timing.warmup} warm-up, ${timing.minReps}-${timing.maxReps} reps (budget ${timing.budgetMs} ms per cell), median/min/max`);
+  log(
+    `Timing: ${timing.warmup} warm-up, ${timing.minReps}-${timing.maxReps} reps (budget ${timing.budgetMs} ms per cell), median/min/max`,
+  );
   log('');
 
   const byId = new Map(cases.map((c) => [c.id, c]));
   const results: CaseResult[] = [];
   for (const c of cases) {
-    const ref: { lib?: LibraryId; outs?: Float32Array[] } = {};
-    for (const lib of libs) {
-      const skip = predictedSkip(c, lib.id, results, byId);
-      const r = skip ? { caseId: c.id, library: lib.id, skipped: skip } : await runOne(c, lib, timing, ref);
+    log(`  ${c.id}: ${c.title}`);
+    for (const r of await runCase(c, libs, timing, results, byId)) {
       results.push(r);
       progress(r);
     }
@@ -164,21 +116,38 @@ async function main(): Promise<void> {
   log('');
   log(resultTable(cases, results, labels));
   log('');
-  log('vs X = X median time / this median time (> 1: this row is faster). check = max|out - ref| / max|ref| vs the first column.');
+  log(
+    'vs X = X median time / this median time (> 1: this row is faster). check = max|out - ref| / max|ref| vs the first column.',
+  );
   const targets = targetTable(verdicts);
   if (targets) log(`\n${targets}`);
   const caseNotes = notesText(cases, labels);
   if (caseNotes) log(`\n${caseNotes}`);
   for (const n of notes) log(`Note: ${n}`);
+  log(
+    `Load average at the end: ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')} (at the start: ${machine.loadAvgAtStart.join(' ')}; ${machine.logicalCores} cores)`,
+  );
 
   writeReport(opts.out, {
     machine,
     options: { quick: opts.quick, filters: opts.filters, libs: opts.libs, timing, gcBetweenCases: hasGc() },
+    loadAvgAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
     libraries,
     cases,
     results,
     targets: verdicts,
-    notes: [...notes, ...(caseNotes ? caseNotes.split('\n').slice(1).map((s) => s.trim()) : [])],
+    notes: [
+      ...notes,
+      ...(caseNotes
+        ? caseNotes
+            .split('\n')
+            .slice(1)
+            .map((s) => s.trim())
+        : []),
+    ],
   });
   log(`\nWrote ${opts.out}`);
 }

@@ -11,6 +11,7 @@ import type { BenchCase, CaseResult, LibraryId } from './types.js';
 export interface RunReport {
   machine: MachineInfo;
   options: Record<string, unknown>;
+  loadAvgAtEnd: number[];
   libraries: Partial<Record<LibraryId, { label: string; info: Record<string, unknown> }>>;
   cases: BenchCase[];
   results: CaseResult[];
@@ -25,8 +26,15 @@ export function toJson(r: RunReport): string {
     schema: 1,
     machine: r.machine,
     options: r.options,
+    loadAvgAtEnd: r.loadAvgAtEnd,
     libraries: r.libraries,
-    cases: r.cases.map((c) => ({ id: c.id, group: c.group, title: c.title, flops: c.flops ?? null, baseline: c.baseline })),
+    cases: r.cases.map((c) => ({
+      id: c.id,
+      group: c.group,
+      title: c.title,
+      flops: c.flops ?? null,
+      baseline: c.baseline,
+    })),
     results: r.results.map((x) => ({
       case: x.caseId,
       library: x.library,

@@ -4,7 +4,18 @@
  */
 import type { BenchCase, CaseResult, LibraryId, Target } from './types.js';
 
-const HEAD = ['case', 'library', 'median ms', 'min ms', 'max ms', 'reps', 'GFLOP/s', 'vs torchlet', 'vs baseline', 'check'];
+const HEAD = [
+  'case',
+  'library',
+  'median ms',
+  'min ms',
+  'max ms',
+  'reps',
+  'GFLOP/s',
+  'vs torchlet',
+  'vs baseline',
+  'check',
+];
 const RIGHT = [false, false, true, true, true, true, true, true, true, false];
 
 function ms(v: number): string {
@@ -26,7 +37,11 @@ export function labelOf(labels: ReadonlyMap<LibraryId, string>, id: LibraryId): 
   return labels.get(id) ?? id;
 }
 
-export function resultTable(cases: readonly BenchCase[], results: readonly CaseResult[], labels: ReadonlyMap<LibraryId, string>): string {
+export function resultTable(
+  cases: readonly BenchCase[],
+  results: readonly CaseResult[],
+  labels: ReadonlyMap<LibraryId, string>,
+): string {
   const rows: string[][] = [HEAD];
   const blocks: string[] = [];
   for (const c of cases) {
@@ -92,7 +107,12 @@ export function targetVerdicts(cases: readonly BenchCase[], results: readonly Ca
       const a = results.find((r) => r.caseId === c.id && r.library === target.lib)?.timing;
       const b = results.find((r) => r.caseId === c.id && r.library === target.vs)?.timing;
       const speedup = a && b ? b.median / a.median : undefined;
-      out.push({ caseId: c.id, target, speedup, met: speedup === undefined ? undefined : speedup >= target.minSpeedup });
+      out.push({
+        caseId: c.id,
+        target,
+        speedup,
+        met: speedup === undefined ? undefined : speedup >= target.minSpeedup,
+      });
     }
   }
   return out;

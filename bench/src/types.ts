@@ -7,7 +7,13 @@ import type * as Torch from '@torchlet/tensor';
 /** A column of the comparison: one library under one setting. */
 export type LibraryId = 'torchlet' | 'torchlet-1t' | 'tfjs-wasm' | 'tfjs-cpu' | 'pytorch';
 
-export const LIBRARY_IDS: readonly LibraryId[] = ['torchlet', 'torchlet-1t', 'tfjs-wasm', 'tfjs-cpu', 'pytorch'];
+export const LIBRARY_IDS: readonly LibraryId[] = [
+  'torchlet',
+  'torchlet-1t',
+  'tfjs-wasm',
+  'tfjs-cpu',
+  'pytorch',
+];
 
 /** A prepared benchmark body: `run` is what is timed; `outputs` (untimed) feeds the cross-check. */
 export interface Runnable {

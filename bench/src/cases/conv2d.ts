@@ -25,7 +25,12 @@ interface ConvShape {
  * dW[i, j, :, :] = X_pad[:, i:i+OH, j:j+OW, :]^T (reshaped [N*OH*OW, C]) @ dY (reshaped [N*OH*OW, O]),
  * one matMul(transposeA) per kernel offset, stacked to [kh, kw, C, O].
  */
-export function composedFilterGrad(tf: typeof TF, x: TF.Tensor4D, dy: TF.Tensor4D, s: ConvShape): TF.Tensor4D {
+export function composedFilterGrad(
+  tf: typeof TF,
+  x: TF.Tensor4D,
+  dy: TF.Tensor4D,
+  s: ConvShape,
+): TF.Tensor4D {
   return tf.tidy(() => {
     const [n, oh, ow] = [dy.shape[0], dy.shape[1], dy.shape[2]];
     const xp = s.pad
@@ -49,7 +54,9 @@ export function composedFilterGrad(tf: typeof TF, x: TF.Tensor4D, dy: TF.Tensor4
 }
 
 /** tfjs wants explicit padding as [[0,0],[top,bottom],[left,right],[0,0]] for NHWC. */
-function tfPad(s: ConvShape): [[number, number], [number, number], [number, number], [number, number]] | 'valid' {
+function tfPad(
+  s: ConvShape,
+): [[number, number], [number, number], [number, number], [number, number]] | 'valid' {
   return s.pad
     ? [
         [0, 0],
@@ -85,7 +92,7 @@ function convCase(s: ConvShape, backward: boolean, quick: boolean): BenchCase {
     notes: backward
       ? {
           'tfjs-wasm': `has no Conv2DBackpropFilter kernel: weight gradient composed from pad + ${s.k * s.k} x (slice, reshape, matMul(transposeA)) + stack; input gradient: conv2dTranspose (its Conv2DBackpropInput kernel)`,
-          'tfjs-cpu': `weight gradient composed as for tfjs-wasm: tfjs-cpu's own Conv2DBackpropFilter kernel (a scalar loop) needs minutes per call at this size`,
+          'tfjs-cpu': `weight gradient composed as for tfjs-wasm: much faster than tfjs-cpu's own Conv2DBackpropFilter kernel (a scalar loop over TensorBuffer.get)`,
           pytorch: 'forward F.conv2d, gradients aten.convolution_backward(output_mask=[True, True, False])',
         }
       : undefined,

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type TimingOptions, stats } from '../harness.js';
+import { stats, type TimingOptions } from '../harness.js';
 import type { BenchCase, Timing } from '../types.js';
 
 export const PYTHON = '/usr/bin/python3';
@@ -23,8 +23,14 @@ interface PyAnswer {
   results?: Record<string, { samples?: number[]; error?: string }>;
 }
 
-export async function runPytorch(cases: readonly BenchCase[], timing: TimingOptions, threads = 1): Promise<PytorchRun> {
-  const jobs = cases.filter((c) => c.pytorch).map((c) => ({ id: c.id, kind: c.pytorch!.kind, params: c.pytorch!.params }));
+export async function runPytorch(
+  cases: readonly BenchCase[],
+  timing: TimingOptions,
+  threads = 1,
+): Promise<PytorchRun> {
+  const jobs = cases
+    .filter((c) => c.pytorch)
+    .map((c) => ({ id: c.id, kind: c.pytorch!.kind, params: c.pytorch!.params }));
   const request = JSON.stringify({ cases: jobs, timing, threads });
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
   return new Promise<PytorchRun>((resolve) => {
@@ -34,13 +40,19 @@ export async function runPytorch(cases: readonly BenchCase[], timing: TimingOpti
     child.stdout.on('data', (d: string) => {
       out += d;
     });
-    child.on('error', (e) => resolve({ unavailable: `cannot run ${PYTHON}: ${e.message}`, info: {}, results: {} }));
+    child.on('error', (e) =>
+      resolve({ unavailable: `cannot run ${PYTHON}: ${e.message}`, info: {}, results: {} }),
+    );
     child.on('close', (code) => {
       let answer: PyAnswer;
       try {
         answer = JSON.parse(out) as PyAnswer;
       } catch {
-        resolve({ unavailable: `${SCRIPT} exited with ${code} without a JSON answer`, info: {}, results: {} });
+        resolve({
+          unavailable: `${SCRIPT} exited with ${code} without a JSON answer`,
+          info: {},
+          results: {},
+        });
         return;
       }
       const results: PytorchRun['results'] = {};

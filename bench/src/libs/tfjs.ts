@@ -4,8 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type * as TF from '@tensorflow/tfjs-core';
 import type * as TFWasm from '@tensorflow/tfjs-backend-wasm';
+import type * as TF from '@tensorflow/tfjs-core';
 import type { BenchCase, Prepared } from '../types.js';
 import type { Library } from './library.js';
 
@@ -31,14 +31,14 @@ export async function loadTfjs(): Promise<Tfjs> {
     const require = createRequire(import.meta.url);
     const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
     wasm.setWasmPaths(dist + path.sep);
-    if (!(await tf.setBackend('wasm')) || tf.getBackend() !== 'wasm') throw new Error('tf.setBackend("wasm") failed');
+    if (!(await tf.setBackend('wasm')) || tf.getBackend() !== 'wasm')
+      throw new Error('tf.setBackend("wasm") failed');
     info.wasm = {
       version: wasm.version_wasm,
       simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
       multithread: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
       threads: wasm.getThreadsCount(),
       hasConv2DBackpropFilter: tf.getKernel(tf.Conv2DBackpropFilter, 'wasm') !== undefined,
-      wasmPath: dist,
     };
   } catch (e) {
     wasm = null;
@@ -66,7 +66,10 @@ export function tfjsLibraries(t: Tfjs): Library[] {
       if (!c.tfjs) return { skip: 'no tfjs implementation' };
       return c.tfjs({ tf, backend });
     },
-    info: () => (backend === 'cpu' ? { version: t.info.version } : { version: t.info.version, ...(t.info.wasm as object) }),
+    info: () =>
+      backend === 'cpu'
+        ? { version: t.info.version }
+        : { version: t.info.version, ...(t.info.wasm as object) },
   });
   const libs = [make('cpu')];
   if (t.wasm) libs.unshift(make('wasm'));

@@ -32,7 +32,7 @@ setAutogradHooks({
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad-mode.js';
 export { backward, grad, type BackwardOptions, type GradOptions } from './engine.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
-export { derivatives } from './derivatives/index.js';
+export { derivatives, registerDerivative } from './derivatives/index.js';
 export type { Ctx, Derivative, TableEntry } from './derivative.js';
 export { Node, AccumulateGrad } from './node.js';
 export { sumTo } from './derivatives/helpers.js';

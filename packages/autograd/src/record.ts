@@ -38,18 +38,18 @@ export const recordingLayer: DispatchLayer = {
 
     const inplace = name.endsWith('_');
     const edges = inputs.map(edgeOf);
+    if (inplace) checkInplace(name, inputs[0]);
     let saved: Tensor[] | null = null;
     if (entry.save?.inputs) {
-      // In place ops overwrite input 0: save a copy of its old value.
-      saved = inplace ? [noGrad(() => inputs[0].clone()), ...inputs.slice(1)] : inputs;
+      // In place ops overwrite input 0: save a copy of its old value. The copy is recorded (a
+      // CloneBackward0 node), so that double backward reaches input 0's history through it.
+      saved = inplace ? [inputs[0].clone(), ...inputs.slice(1)] : inputs;
     }
-    if (inplace) checkInplace(name, inputs[0]);
     const node = new OpNode(name, entry, inputs, attrs, saved);
     if (inplace && saved) saved[0].dispose(); // the SavedTensor holds its own alias
     node.next = edges;
     const out = noGrad(run);
     const outs = out instanceof Tensor ? [out] : out;
-    node.setOutputs(outs);
     // Only floating outputs carry gradients (indices of maxPool2dWithIndices do not).
     outs.forEach((o, i) => {
       if (!o.isFloatingPoint()) return;
@@ -58,6 +58,9 @@ export const recordingLayer: DispatchLayer = {
       m.outputNr = i;
       m.isView = VIEW_OPS.has(name);
     });
+    // Saved outputs keep their place in the graph (gradFn = this node) for double backward, so they
+    // are saved once their gradFn is set.
+    node.setOutputs(outs);
     return out;
   },
 };

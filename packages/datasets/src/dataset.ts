@@ -1,10 +1,10 @@
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 import { DatasetError } from './errors.js';
-import { type HostArray, HostTensor, isTensor, materialize } from './host-tensor.js';
+import { type HostArray, HostTensor, materialize } from './host-tensor.js';
 import { Generator, type Rng, torchRng } from './random.js';
 import { type Spec, SpecError, encodeArgs } from './spec.js';
-import { checkIndex } from './util.js';
+import { checkIndex, thenMaybe } from './util.js';
 
 /** What a dataset's fast path receives: the random stream the sample's transforms draw from. */
 export interface SampleContext {
@@ -213,7 +213,7 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
   const n = dataset.length;
   let counts = [...lengths];
   const sum = lengths.reduce((a, b) => a + b, 0);
-  if (Math.abs(sum - 1) < 1e-9 && sum <= 1 && lengths.some((l) => !Number.isInteger(l) || l < 1)) {
+  if (Math.abs(sum - 1) < 1e-9 && sum <= 1) {
     for (const f of lengths) if (f < 0 || f > 1) throw new DatasetError(`randomSplit: fraction ${f} is not between 0 and 1`);
     counts = lengths.map((f) => Math.floor(n * f));
     let remainder = n - counts.reduce((a, b) => a + b, 0);
@@ -235,8 +235,5 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
 
 /** `dataset.get(i)` for datasets built on the fast path: the sample with real Tensors, drawing from torch's generator. */
 export function getMaterialized(ds: { getSample(i: number, ctx: SampleContext): unknown }, index: number, rng: Rng = torchRng): unknown {
-  const s = ds.getSample(index, { rng });
-  return s instanceof Promise ? s.then((v) => materialize(v)) : materialize(s);
+  return thenMaybe(ds.getSample(index, { rng }), (v) => materialize(v));
 }
-
-export { isTensor };

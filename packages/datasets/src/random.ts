@@ -161,3 +161,9 @@ export function randperm(rng: Rng, n: number): Int32Array {
   }
   return perm;
 }
+
+/** A 53-bit seed derived from a key list (e.g. (seed, epoch)): independent of other key lists. */
+export function deriveSeed(...keys: number[]): number {
+  const g = new Generator(keys);
+  return (g.nextUint32() >>> 11) * TWO32 + g.nextUint32();
+}

@@ -1,5 +1,5 @@
 import * as torch from '@torchlet/tensor';
-import { Tensor, ValueError } from '@torchlet/tensor';
+import { DeviceError, Tensor } from '@torchlet/tensor';
 import { checkStateDevice } from './inputs.js';
 import { KahanSum } from './kahan.js';
 
@@ -24,7 +24,7 @@ export class MeanMetric {
     }
     const ref = (value instanceof Tensor ? value : weight) as Tensor;
     if (value instanceof Tensor && weight instanceof Tensor && value.device !== weight.device) {
-      throw new ValueError(
+      throw new DeviceError(
         `MeanMetric.update: value is on '${value.device}' but weight is on '${weight.device}'`,
       );
     }

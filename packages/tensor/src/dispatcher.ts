@@ -1,4 +1,5 @@
 import { tidy } from './memory.js';
+import { ValueError, fmtShape } from './errors.js';
 import type { Tensor } from './tensor.js';
 
 /** One call of a named op. Scalars and options live in attrs; tensors in inputs. */
@@ -42,6 +43,9 @@ export function dispatch<R extends OpOutput = Tensor>(
 ): R {
   const impl = impls.get(name);
   if (!impl) throw new Error(`op '${name}' is not registered`);
+  for (const t of inputs) {
+    if (t.isDisposed) throw new ValueError(`${name}: tensor of shape ${fmtShape(t.shape)} was disposed; it cannot be used any more`);
+  }
   // Temporaries an implementation creates (kernel views, composite intermediates) are released when
   // it returns, not whenever the garbage collector runs: device memory must stay flat.
   const run = () => tidy(() => impl(inputs, attrs));

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../src/index.js';
 import {
   type Backend,
-  DTypeError,
   DeviceError,
+  DTypeError,
   IndexError,
   ShapeError,
   type Tensor,
@@ -41,18 +41,37 @@ const zi = (...shape: number[]) => torch.zeros(shape, { dtype: 'int32' });
 
 describe('shape errors', () => {
   it('mm: shapes cannot be multiplied', () => {
-    expectError(() => torch.mm(z(64, 400), z(256, 120)), ShapeError, 'mm: shapes cannot be multiplied (64x400 and 256x120)');
-    expectError(() => z(64, 400).mm(z(256, 120)), ShapeError, 'mm: shapes cannot be multiplied (64x400 and 256x120)');
+    expectError(
+      () => torch.mm(z(64, 400), z(256, 120)),
+      ShapeError,
+      'mm: shapes cannot be multiplied (64x400 and 256x120)',
+    );
+    expectError(
+      () => z(64, 400).mm(z(256, 120)),
+      ShapeError,
+      'mm: shapes cannot be multiplied (64x400 and 256x120)',
+    );
     expectError(() => torch.mm(z(3), z(3, 2)), ShapeError, 'mm', '[3]', '[3, 2]');
   });
 
   it('matmul, bmm, dot and addmm name the shapes', () => {
-    expectError(() => torch.matmul(z(2, 3, 4), z(5, 6)), ShapeError, 'matmul', '3x4 and 5x6', '[2, 3, 4]', '[5, 6]');
+    expectError(
+      () => torch.matmul(z(2, 3, 4), z(5, 6)),
+      ShapeError,
+      'matmul',
+      '3x4 and 5x6',
+      '[2, 3, 4]',
+      '[5, 6]',
+    );
     expectError(() => torch.matmul(z(3), z(4)), ShapeError, 'matmul', '[3]', '[4]');
     expectError(() => torch.matmul(z(), z(3)), ShapeError, 'matmul', '0D');
     expectError(() => torch.matmul(z(2, 2, 3, 4), z(3, 4, 2)), ShapeError, 'matmul', '[2, 2]', '[3]');
     expectError(() => torch.bmm(z(2, 3, 4), z(3, 4, 5)), ShapeError, 'bmm', '[2, 3, 4]', '[3, 4, 5]');
-    expectError(() => torch.bmm(z(2, 3, 4), z(2, 5, 6)), ShapeError, 'bmm: shapes cannot be multiplied (2x3x4 and 2x5x6)');
+    expectError(
+      () => torch.bmm(z(2, 3, 4), z(2, 5, 6)),
+      ShapeError,
+      'bmm: shapes cannot be multiplied (2x3x4 and 2x5x6)',
+    );
     expectError(() => torch.bmm(z(3, 4), z(4, 5)), ShapeError, 'bmm', '2-D');
     expectError(() => torch.dot(z(3), z(4)), ShapeError, 'dot', '[3]', '[4]');
     expectError(() => torch.dot(z(3, 1), z(3)), ShapeError, 'dot', '2D');
@@ -65,16 +84,33 @@ describe('shape errors', () => {
     expectError(() => torch.mul(z(2, 3), z(3, 2)), ShapeError, 'mul', '[2, 3]', '[3, 2]');
     expectError(() => z(2, 3).lt(z(4, 1, 2)), ShapeError, 'lt', '[2, 3]', '[4, 1, 2]');
     expectError(() => torch.where(z(3).gt(0), z(4), z(3)), ShapeError, 'where', '[3]', '[4]');
-    expectError(() => z(3, 4).maskedFill(torch.zeros([3], { dtype: 'bool' }), 1), ShapeError, 'maskedFill', '[3, 4]', '[3]');
+    expectError(
+      () => z(3, 4).maskedFill(torch.zeros([3], { dtype: 'bool' }), 1),
+      ShapeError,
+      'maskedFill',
+      '[3, 4]',
+      '[3]',
+    );
   });
 
   it('in-place ops cannot change the shape of self', () => {
     expectError(() => z(3).add_(z(2, 3)), ShapeError, 'add_', '[3]', '[2, 3]');
     expectError(() => z(2, 3).mul_(z(4, 3)), ShapeError, 'mul_', '[2, 3]', '[4, 3]');
     expectError(() => z(3).copy_(z(2, 3)), ShapeError, 'copy_', '[2, 3]', '[3]');
-    expectError(() => z(3).maskedFill_(torch.zeros([2, 3], { dtype: 'bool' }), 0), ShapeError, 'maskedFill_', '[2, 3]', '[3]');
+    expectError(
+      () => z(3).maskedFill_(torch.zeros([2, 3], { dtype: 'bool' }), 0),
+      ShapeError,
+      'maskedFill_',
+      '[2, 3]',
+      '[3]',
+    );
     expectError(() => z(3).fill_(z(2)), ShapeError, 'fill_');
-    expectError(() => z(3).maskedFill(torch.zeros([3], { dtype: 'bool' }), z(1)), ShapeError, 'maskedFill', '[1]');
+    expectError(
+      () => z(3).maskedFill(torch.zeros([3], { dtype: 'bool' }), z(1)),
+      ShapeError,
+      'maskedFill',
+      '[1]',
+    );
   });
 
   it('view/reshape: incompatible layouts and sizes', () => {
@@ -97,7 +133,14 @@ describe('shape errors', () => {
   });
 
   it('cat / stack / split size mismatches', () => {
-    expectError(() => torch.cat([z(2, 3), z(2, 4)], 0), ShapeError, 'cat', '[2, 3]', '[2, 4]', 'tensor number 1');
+    expectError(
+      () => torch.cat([z(2, 3), z(2, 4)], 0),
+      ShapeError,
+      'cat',
+      '[2, 3]',
+      '[2, 4]',
+      'tensor number 1',
+    );
     expectError(() => torch.cat([z(2, 3), z(2, 3, 1)], 1), ShapeError, 'cat', '[2, 3, 1]');
     expectError(() => torch.cat([z(), z()]), ShapeError, 'cat', 'zero-dimensional');
     expectError(() => torch.stack([z(2, 3), z(3, 2)]), ShapeError, 'stack', '[2, 3]', '[3, 2]', 'entry 1');
@@ -113,15 +156,42 @@ describe('shape errors', () => {
       '[1, 3, 8, 8]',
       'expected input[1, 3, 8, 8] to have 4 channels, but got 3 channels instead',
     );
-    expectError(() => torch.conv2d(z(1, 4, 8, 8), z(6, 1, 3, 3), null, { groups: 2 }), ShapeError, 'conv2d', 'groups=2', '[6, 1, 3, 3]');
-    expectError(() => torch.conv2d(z(1, 4, 8, 8), z(6, 2, 3, 3), null, { groups: 4 }), ValueError, 'conv2d', 'groups');
-    expectError(() => torch.conv2d(z(1, 3, 4, 4), z(2, 3, 5, 5)), ShapeError, 'conv2d', '[1, 3, 4, 4]', '5x5');
+    expectError(
+      () => torch.conv2d(z(1, 4, 8, 8), z(6, 1, 3, 3), null, { groups: 2 }),
+      ShapeError,
+      'conv2d',
+      'groups=2',
+      '[6, 1, 3, 3]',
+    );
+    expectError(
+      () => torch.conv2d(z(1, 4, 8, 8), z(6, 2, 3, 3), null, { groups: 4 }),
+      ValueError,
+      'conv2d',
+      'groups',
+    );
+    expectError(
+      () => torch.conv2d(z(1, 3, 4, 4), z(2, 3, 5, 5)),
+      ShapeError,
+      'conv2d',
+      '[1, 3, 4, 4]',
+      '5x5',
+    );
     expectError(() => torch.conv2d(z(3, 4), z(2, 3, 1, 1)), ShapeError, 'conv2d', '[3, 4]');
     expectError(() => torch.conv2d(z(1, 3, 4, 4), z(2, 3, 3)), ShapeError, 'conv2d', '[2, 3, 3]');
     expectError(() => torch.conv2d(z(1, 3, 4, 4), z(2, 3, 3, 3), z(3)), ShapeError, 'conv2d', 'bias', '[3]');
-    expectError(() => torch.conv2d(z(1, 3, 6, 6), z(2, 3, 3, 3), null, { padding: 'same', stride: 2 }), ValueError, 'conv2d', 'same');
+    expectError(
+      () => torch.conv2d(z(1, 3, 6, 6), z(2, 3, 3, 3), null, { padding: 'same', stride: 2 }),
+      ValueError,
+      'conv2d',
+      'same',
+    );
     expectError(() => torch.conv2d(z(1, 3, 6, 6), z(2, 3, 3, 3), null, { stride: 0 }), ShapeError, 'conv2d');
-    expectError(() => torch.conv2d(z(1, 3, 6, 6), z(2, 3, 3, 3), null, { padding: -1 }), ValueError, 'conv2d', 'padding');
+    expectError(
+      () => torch.conv2d(z(1, 3, 6, 6), z(2, 3, 3, 3), null, { padding: -1 }),
+      ValueError,
+      'conv2d',
+      'padding',
+    );
   });
 
   it('pooling: rank, kernel and padding errors', () => {
@@ -142,7 +212,14 @@ describe('shape errors', () => {
   it('gather / scatterAdd / indexSelect shapes', () => {
     expectError(() => z(3, 4).gather(1, zi(3)), ShapeError, 'gather', '[3]', '[3, 4]');
     expectError(() => z(3, 4).gather(1, zi(4, 2)), ShapeError, 'gather', '[4, 2]', '[3, 4]');
-    expectError(() => z(3, 4).scatterAdd(1, zi(3, 2), z(3, 1)), ShapeError, 'scatterAdd', '[3, 2]', '[3, 1]', '[3, 4]');
+    expectError(
+      () => z(3, 4).scatterAdd(1, zi(3, 2), z(3, 1)),
+      ShapeError,
+      'scatterAdd',
+      '[3, 2]',
+      '[3, 1]',
+      '[3, 4]',
+    );
     expectError(() => z(3, 4).indexSelect(0, zi(2, 2)), ShapeError, 'indexSelect', '[2, 2]');
   });
 
@@ -195,6 +272,7 @@ describe('dim and index errors', () => {
     expectError(() => z(2, 3).slice(0, 0, 2, 0), ValueError, 'slice', 'step');
     expectError(() => z(2, 3).index(0, 1, 2), IndexError, 'index', 'too many indices');
     expectError(() => z(2, 3).index(5), IndexError, 'select', 'index 5');
+    expectError(() => z(2, 3).index(0, 1).select(0, 0), IndexError, 'select', '0-dim');
   });
 
   it('reductions over empty dims that have no identity', () => {
@@ -210,7 +288,13 @@ describe('dim and index errors', () => {
     expectError(() => z(1, 4).gather(1, idx), IndexError, 'gather', 'index 4', 'size 4');
     expectError(() => z(1, 4).gather(1, torch.tensor([[-1, 0]])), IndexError, 'gather', 'index -1');
     expectError(() => z(1, 4).scatterAdd(1, idx, z(1, 2)), IndexError, 'scatterAdd', 'index 4');
-    expectError(() => z(3, 2).indexSelect(0, torch.tensor([3])), IndexError, 'indexSelect', 'index 3', 'size 3');
+    expectError(
+      () => z(3, 2).indexSelect(0, torch.tensor([3])),
+      IndexError,
+      'indexSelect',
+      'index 3',
+      'size 3',
+    );
     expectError(() => torch.oneHot(torch.tensor([0, 3]), 3), IndexError, 'oneHot', 'index 3');
     expectError(() => torch.oneHot(torch.tensor([0, -1])), IndexError, 'oneHot', 'index -1');
   });
@@ -252,7 +336,13 @@ describe('dtype errors', () => {
   });
 
   it('matmul operands must share a non-bool dtype', () => {
-    expectError(() => torch.mm(z(2, 2), torch.zeros([2, 2], { dtype: 'float64' })), DTypeError, 'mm', 'float32', 'float64');
+    expectError(
+      () => torch.mm(z(2, 2), torch.zeros([2, 2], { dtype: 'float64' })),
+      DTypeError,
+      'mm',
+      'float32',
+      'float64',
+    );
     expectError(() => torch.matmul(z(2, 2), zi(2, 2)), DTypeError, 'matmul', 'int32');
     expectError(() => torch.dot(z(2), zi(2)), DTypeError, 'dot');
     const b = torch.zeros([2, 2], { dtype: 'bool' });
@@ -271,7 +361,12 @@ describe('dtype errors', () => {
   it('ops that are undefined for bool or integer inputs', () => {
     expectError(() => torch.zeros([3], { dtype: 'bool' }).neg(), DTypeError, 'neg', 'bool');
     expectError(() => torch.conv2d(zi(1, 1, 3, 3), zi(1, 1, 1, 1)), DTypeError, 'conv2d', 'int32');
-    expectError(() => torch.conv2d(z(1, 1, 3, 3), torch.zeros([1, 1, 1, 1], { dtype: 'float64' })), DTypeError, 'conv2d', 'float64');
+    expectError(
+      () => torch.conv2d(z(1, 1, 3, 3), torch.zeros([1, 1, 1, 1], { dtype: 'float64' })),
+      DTypeError,
+      'conv2d',
+      'float64',
+    );
     expectError(() => torch.maxPool2d(zi(1, 1, 4, 4), 2), DTypeError, 'maxPool2d', 'int32');
     expectError(() => torch.avgPool2d(zi(1, 1, 4, 4), 2), DTypeError, 'avgPool2d', 'int32');
     expectError(() => torch.rand([2], { dtype: 'int32' }), DTypeError, 'rand', 'int32');
@@ -298,8 +393,16 @@ describe('device errors', () => {
     expectError(() => torch.mm(a, b), DeviceError, 'mm', 'same device');
     expectError(() => torch.cat([a, b]), DeviceError, 'cat', 'same device');
     expectError(() => torch.where(a.gt(0), a, b), DeviceError, 'where', 'same device');
-    expectError(() => a.gather(0, torch.zeros([1, 2], { dtype: 'int32', device: 'webgpu' })), DeviceError, 'gather');
-    expectError(() => torch.conv2d(z(1, 1, 3, 3), torch.zeros([1, 1, 1, 1], { device: 'webgpu' })), DeviceError, 'conv2d');
+    expectError(
+      () => a.gather(0, torch.zeros([1, 2], { dtype: 'int32', device: 'webgpu' })),
+      DeviceError,
+      'gather',
+    );
+    expectError(
+      () => torch.conv2d(z(1, 1, 3, 3), torch.zeros([1, 1, 1, 1], { device: 'webgpu' })),
+      DeviceError,
+      'conv2d',
+    );
   });
 });
 
@@ -321,10 +424,23 @@ describe('value errors: wrong use of the API', () => {
   });
 
   it('reading a disposed tensor asynchronously rejects', async () => {
-    const x = torch.ones([2]);
+    const x = torch.ones([1]);
     x.dispose();
     await expect(x.data()).rejects.toBeInstanceOf(ValueError);
     await expect(x.item()).rejects.toThrow(/disposed/);
+  });
+
+  it('in-place writes into expanded tensors (elements sharing memory)', () => {
+    const e = z(3, 1).expand(3, 4);
+    expectError(() => e.add_(1), ValueError, 'add_', 'single memory location', '[3, 4]', '[1, 0]');
+    expectError(() => e.mul_(z(3, 4)), ValueError, 'mul_', 'single memory location');
+    expectError(() => e.relu_(), ValueError, 'relu_', 'single memory location');
+    expectError(() => e.copy_(z(3, 4)), ValueError, 'copy_', 'single memory location');
+    expectError(() => e.maskedFill_(torch.ones([3, 4], { dtype: 'bool' }), 1), ValueError, 'maskedFill_');
+    // fill_/zero_ write one value everywhere, which PyTorch allows
+    expect(e.fill_(2).sum().itemSync()).toBe(24);
+    // a size-1 dim with stride 0 is no overlap
+    expect(z(1).expand(1).add_(1).itemSync()).toBe(1);
   });
 
   it('item() of a tensor with more than one element', () => {

@@ -26,7 +26,10 @@ describe('toString() prints like PyTorch', () => {
   }
 
   it('format() gives the same text asynchronously', async () => {
-    const t = torch.tensor([[1.5, -2], [3, 4.25]]);
+    const t = torch.tensor([
+      [1.5, -2],
+      [3, 4.25],
+    ]);
     expect(await t.format()).toBe(t.toString());
   });
 });

@@ -1,4 +1,4 @@
-import { type Tensor, where } from '@torchlet/tensor';
+import { type Tensor, div, where } from '@torchlet/tensor';
 import type { TableEntry } from '../derivative.js';
 import { isScalarCall, sumTo } from './helpers.js';
 
@@ -6,8 +6,10 @@ const SQRT_2_OVER_PI = 0.7978845608028654;
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 const INV_SQRT_2PI = 0.3989422804014327;
 
-/** name0 for tensor-tensor, name1 for the scalar overload (PyTorch's AddBackward0 / AddBackward1). */
-const overload = (base: string) => (attrs: Record<string, unknown>) => `${base}${isScalarCall(attrs) ? 1 : 0}`;
+/**
+ * PyTorch's Python layer wraps a Python scalar into a 0-d tensor, so `x + 2` records AddBackward0 like
+ * `x + y` (the C++-only Scalar overloads, AddBackward1..., are never reached from Python).
+ */
 
 type Binary = (g: Tensor, a: Tensor, b: Tensor) => [Tensor | null, Tensor | null];
 type WithScalar = (g: Tensor, x: Tensor | undefined, s: number, reverse: boolean, out: Tensor | undefined) => Tensor;
@@ -30,17 +32,17 @@ function unary(name: string, f: (g: Tensor, x: Tensor, out: Tensor, attrs: Recor
 }
 
 export const elementwise: Record<string, TableEntry> = {
-  add: binary(overload('AddBackward'), (g) => [g, g], (g) => g, {}),
+  add: binary('AddBackward0', (g) => [g, g], (g) => g, {}),
   sub: {
-    name: (attrs) => (attrs.reverse ? 'RsubBackward1' : isScalarCall(attrs) ? 'SubBackward1' : 'SubBackward0'),
+    name: (attrs) => (attrs.reverse ? 'RsubBackward1' : 'SubBackward0'),
     backward: ({ g, attrs, shapes, needs }) => {
       if (isScalarCall(attrs)) return [attrs.reverse ? g.neg() : g];
       return [needs[0] ? sumTo(g, shapes[0]) : null, needs[1] ? sumTo(g.neg(), shapes[1]) : null];
     },
   },
-  mul: binary(overload('MulBackward'), (g, a, b) => [g.mul(b), g.mul(a)], (g, _x, s) => g.mul(s)),
+  mul: binary('MulBackward0', (g, a, b) => [g.mul(b), g.mul(a)], (g, _x, s) => g.mul(s)),
   div: binary(
-    overload('DivBackward'),
+    'DivBackward0',
     (g, a, b) => [g.div(b), g.neg().mul(a).div(b.mul(b))],
     (g, x, s, reverse) => (reverse ? g.neg().mul(s).div(x!.mul(x!)) : g.div(s)),
   ),
@@ -51,12 +53,14 @@ export const elementwise: Record<string, TableEntry> = {
       const out = outputs[0];
       if (isScalarCall(attrs)) {
         const s = attrs.scalar as number;
-        if (attrs.reverse) return [g.mul(out).mul(Math.log(s))];
+        // d/dx s^x = s^x log s; PyTorch defines it as 0 where s == 0 and x >= 0
+        if (attrs.reverse) return [s === 0 ? where(inputs[0].ge(0), 0, g.mul(out).mul(-Infinity)) : g.mul(out).mul(Math.log(s))];
         if (s === 0) return [g.mul(0)];
         return [g.mul(s).mul(inputs[0].pow(s - 1))];
       }
       const [a, b] = inputs;
-      const ga = needs[0] ? sumTo(g.mul(b).mul(a.pow(b.sub(1))), shapes[0]) : null;
+      // d/da a^b = b a^(b-1); PyTorch defines it as 0 where b == 0 (also at a == 0)
+      const ga = needs[0] ? sumTo(where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))), shapes[0]) : null;
       // d/db a^b = a^b log a; PyTorch defines it as 0 where a == 0 and b >= 0
       const gb = needs[1] ? sumTo(where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())), shapes[1]) : null;
       return [ga, gb];
@@ -65,16 +69,16 @@ export const elementwise: Record<string, TableEntry> = {
   maximum: binary('MaximumBackward0', (g, a, b) => {
     const half = where(a.eq(b), g.div(2), g);
     return [half.maskedFill(a.lt(b), 0), half.maskedFill(a.gt(b), 0)];
-  }, (g) => g),
+  }, (g, x, s) => where(x!.eq(s), g.div(2), g).maskedFill(x!.lt(s), 0)),
   minimum: binary('MinimumBackward0', (g, a, b) => {
     const half = where(a.eq(b), g.div(2), g);
     return [half.maskedFill(a.gt(b), 0), half.maskedFill(a.lt(b), 0)];
-  }, (g) => g),
+  }, (g, x, s) => where(x!.eq(s), g.div(2), g).maskedFill(x!.gt(s), 0)),
   atan2: binary('Atan2Backward0', (g, a, b) => {
     const denom = a.mul(a).add(b.mul(b));
     return [g.mul(b).div(denom), g.mul(a).neg().div(denom)];
-  }, (g) => g),
-  remainder: binary(overload('RemainderBackward'), (g, a, b) => [g, g.neg().mul(a.div(b).floor())], (g, x, s, reverse) => (reverse ? g.mul(0) : g)),
+  }, (g, x, s, reverse) => g.mul(reverse ? -s : s).div(x!.mul(x!).add(s * s))),
+  remainder: binary((attrs) => (isScalarCall(attrs) ? 'RemainderBackward0' : 'RemainderBackward1'), (g, a, b) => [g, g.neg().mul(a.div(b).floor())], (g, x, s, reverse) => (reverse ? g.neg().mul(div(s, x!).floor()) : g)),
   where: {
     name: 'WhereBackward0',
     save: { inputs: true },

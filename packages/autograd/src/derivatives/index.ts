@@ -22,3 +22,9 @@ export const derivatives = new Map<string, TableEntry>([
     (n) => [n, nondiff] as [string, TableEntry],
   ),
 ]);
+
+/** Adds the row of an op registered outside the tensor package (nn's fused losses, for example). */
+export function registerDerivative(op: string, entry: TableEntry): void {
+  if (derivatives.has(op)) throw new Error(`registerDerivative: op '${op}' already has a derivative`);
+  derivatives.set(op, entry);
+}

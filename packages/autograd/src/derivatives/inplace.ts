@@ -15,7 +15,8 @@ const unaryInplace = [
 
 export const inplace: Record<string, TableEntry> = {
   fill_: {
-    name: (_a, n) => (n === 2 ? 'FillBackward1' : 'FillBackward0'),
+    // PyTorch 1.13: fill_.Scalar is FillBackward2, fill_.Tensor FillBackward3
+    name: (_a, n) => (n === 2 ? 'FillBackward3' : 'FillBackward2'),
     backward: ({ g, needs }) => [needs[0] ? g.mul(0) : null, needs[1] ? g.sum() : null],
   },
   copy_: {

@@ -19,15 +19,16 @@ function extremum(name: string): TableEntry {
 
 export const reduce: Record<string, TableEntry> = {
   sum: {
-    name: (attrs) => (attrs.keepdim || attrs.dims.length === 0 ? 'SumBackward1' : 'SumBackward0'),
+    // sum() is SumBackward0, sum(dim) SumBackward1 (attrs.all: no dim was given)
+    name: (attrs) => (attrs.all ? 'SumBackward0' : 'SumBackward1'),
     backward: ({ g, attrs, shapes }) => [unreduce(g, shapes[0], attrs.dims, attrs.keepdim)],
   },
   mean: {
-    name: 'MeanBackward0',
+    name: (attrs) => (attrs.all ? 'MeanBackward0' : 'MeanBackward1'),
     backward: ({ g, attrs, shapes }) => [unreduce(g, shapes[0], attrs.dims, attrs.keepdim).div(attrs.n)],
   },
   prod: {
-    name: 'ProdBackward0',
+    name: (attrs) => (attrs.all ? 'ProdBackward0' : 'ProdBackward1'),
     save: { inputs: true, outputs: true },
     backward: ({ g, inputs, outputs, attrs, shapes }) => {
       const { dims, keepdim } = attrs;

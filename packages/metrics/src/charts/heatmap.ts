@@ -1,8 +1,8 @@
 import { ValueError } from '@torchlet/tensor';
 import type { ConfusionMatrixData } from '../confusion-counts.js';
 import { classLabels } from '../format/labels.js';
-import { blues, type ColorMap, colorStops, luminance } from './colormap.js';
-import { formatTick, linearScale, niceTicks } from './scale.js';
+import { colorBar } from './colorbar.js';
+import { blues, type ColorMap, luminance } from './colormap.js';
 import { el, middleBaseline, svgDocument, text } from './svg.js';
 import { textWidth, theme } from './theme.js';
 
@@ -28,8 +28,6 @@ export interface ConfusionChartOptions {
 const TICK_PAD = 6;
 const LABEL_GAP = 10;
 const BAR_GAP = 18;
-const BAR_WIDTH = 16;
-let gradientIds = 0;
 
 /** The displayed values: counts, or counts divided as `normalize` says (0/0 shows 0). */
 export function normalizeConfusion(
@@ -81,17 +79,11 @@ export function confusionMatrixChart(matrix: ConfusionMatrixData, opts: Confusio
   const labelWidth = Math.max(...labels.map((l) => textWidth(l, labelSize)));
   const rotate = labelWidth > cell - 4;
   const xLabelsHeight = rotate ? labelWidth * Math.SQRT1_2 + labelSize : labelSize;
-  const barTicks = niceTicks(0, vmax, { count: 5, nice: false });
-  const barFormat = (v: number) =>
-    normalized ? formatTick(v, barTicks.step) : formatTick(v, Math.max(1, barTicks.step));
-  const barLabelWidth = Math.max(...barTicks.values.map((v) => textWidth(barFormat(v), theme.tickSize)));
+  const bar = colorBar(vmax, cmap, normalized);
   const left = 14 + theme.labelSize + LABEL_GAP + labelWidth + TICK_PAD;
   const top = 44;
   const grid = c * cell;
-  const width = Math.max(
-    left + grid + BAR_GAP + BAR_WIDTH + TICK_PAD + barLabelWidth + 16,
-    textWidth(title, theme.titleSize) + 40,
-  );
+  const width = Math.max(left + grid + BAR_GAP + bar.width + 16, textWidth(title, theme.titleSize) + 40);
   const height = top + grid + TICK_PAD + xLabelsHeight + LABEL_GAP + theme.labelSize + 16;
 
   const valueChars = Math.max(...values.flat().map((v) => format(v).length));
@@ -158,50 +150,16 @@ export function confusionMatrixChart(matrix: ConfusionMatrixData, opts: Confusio
     }),
   ];
 
-  // Colour bar: vmax at the top, 0 at the bottom.
-  const gradientId = `cmap-${++gradientIds}`;
-  const barX = left + grid + BAR_GAP;
-  const barY = linearScale([0, vmax], [top + grid, top]);
-  const bar = el(
-    'g',
-    { class: 'colorbar' },
-    el(
-      'defs',
-      {},
-      el(
-        'linearGradient',
-        { id: gradientId, x1: 0, y1: 1, x2: 0, y2: 0 },
-        ...colorStops(cmap).map((s) => el('stop', { offset: s.offset, 'stop-color': s.color })),
-      ),
-    ),
-    el('rect', {
-      x: barX,
-      y: top,
-      width: BAR_WIDTH,
-      height: grid,
-      fill: `url(#${gradientId})`,
-      stroke: theme.axis,
-      'stroke-width': 0.8,
-    }),
-    ...barTicks.values.flatMap((v) => [
-      el('line', {
-        x1: barX + BAR_WIDTH,
-        x2: barX + BAR_WIDTH + 4,
-        y1: barY(v),
-        y2: barY(v),
-        stroke: theme.axis,
-      }),
-      text(barX + BAR_WIDTH + TICK_PAD, middleBaseline(barY(v), theme.tickSize), barFormat(v), {
-        'font-size': theme.tickSize,
-        fill: theme.muted,
-      }),
-    ]),
-  );
-
   return svgDocument(
     width,
     height,
-    [el('g', { class: 'cells' }, ...cells), ...yTicks, ...xTicks, ...titles, bar],
+    [
+      el('g', { class: 'cells' }, ...cells),
+      ...yTicks,
+      ...xTicks,
+      ...titles,
+      bar.draw(left + grid + BAR_GAP, top, grid),
+    ],
     title,
   );
 }

@@ -1,7 +1,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { dispatch, registerOp } from '../dispatcher.js';
 import { type DType, DEFAULT_FLOAT, isFloat, promoteTypes, promoteWithScalar } from '../dtype.js';
-import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, broadcastView, bumpVersion, empty, sameDevice } from './util.js';
@@ -48,7 +48,7 @@ export function unary(op: UnaryOp, x: Tensor, params?: number[]): Tensor {
 
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
-    throw new ShapeError("clamp: at least one of 'min' or 'max' must not be None");
+    throw new ValueError("clamp: at least one of 'min' or 'max' must not be None");
   }
   return dispatch('clamp', [x], { params: [min ?? Number.NEGATIVE_INFINITY, max ?? Number.POSITIVE_INFINITY] });
 }
@@ -197,9 +197,19 @@ function inplaceBinary(op: BinaryOp) {
 }
 for (const op of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as BinaryOp[]) registerOp(`${op}_`, inplaceBinary(op));
 
+/** Like PyTorch, no in-place writes into expanded tensors (several elements share one memory location). */
+function checkNoInternalOverlap(op: string, self: Tensor): void {
+  if (self.numel() > 0 && self.strides.some((s, d) => s === 0 && self.shape[d] > 1)) {
+    throw new ValueError(
+      `${op}: unsupported operation: more than one element of the written-to tensor (shape ${fmtShape(self.shape)}, strides ${fmtShape(self.strides)}) refers to a single memory location. Please clone() the tensor before performing the operation.`,
+    );
+  }
+}
+
 /** self op= other (other broadcast to self's shape; the result keeps self's dtype). */
 export function binaryInplace(op: BinaryOp, self: Tensor, other: TensorOrScalar): Tensor {
   const name = `${op}_`;
+  checkNoInternalOverlap(name, self);
   if (other instanceof Tensor) {
     sameDevice(name, self, other);
     const shape = broadcastShapes(name, self.shape, other.shape);
@@ -230,6 +240,7 @@ function inplaceUnary(op: UnaryOp) {
 for (const op of UNARY_OPS) registerOp(`${op}_`, inplaceUnary(op));
 
 export function unaryInplace(op: UnaryOp, self: Tensor, params?: number[]): Tensor {
+  checkNoInternalOverlap(`${op}_`, self);
   checkInplaceDType(`${op}_`, self, unaryDType(op, self.dtype));
   return dispatch(`${op}_`, [self], params ? { params } : {});
 }
@@ -263,6 +274,7 @@ registerOp('copy_', (inputs) => {
 
 /** Copies src (broadcast to self's shape, any dtype) into self. */
 export function copy_(self: Tensor, src: Tensor): Tensor {
+  checkNoInternalOverlap('copy_', self);
   const shape = broadcastShapes('copy_', self.shape, src.shape);
   if (!shapesEqual(shape, self.shape)) {
     throw new ShapeError(`copy_: the size of src ${fmtShape(src.shape)} must be broadcastable to self ${fmtShape(self.shape)}`);
@@ -280,6 +292,7 @@ registerOp('maskedFill_', (inputs, attrs) => {
 
 /** In place: self[mask] = value (the seeds' `grad_h[h < 0] = 0`). */
 export function maskedFill_(self: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+  checkNoInternalOverlap('maskedFill_', self);
   checkMask('maskedFill_', self, mask, value);
   const shape = broadcastShapes('maskedFill_', self.shape, mask.shape);
   if (!shapesEqual(shape, self.shape)) {

@@ -48,11 +48,11 @@ function checkNonEmpty(op: string, x: Tensor, dims: number[]): void {
 }
 
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return dispatch('sum', [x], { dims: normalizeDims('sum', dim, x.dim()), keepdim });
+  return dispatch('sum', [x], { dims: normalizeDims('sum', dim, x.dim()), keepdim, all: dim === undefined || dim === null });
 }
 
 export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return dispatch('prod', [x], { dims: normalizeDims('prod', dim, x.dim()), keepdim });
+  return dispatch('prod', [x], { dims: normalizeDims('prod', dim, x.dim()), keepdim, all: dim === undefined || dim === null });
 }
 
 export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
@@ -73,7 +73,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   }
   const dims = normalizeDims('mean', dim, x.dim());
   const n = dims.reduce((a, d) => a * x.shape[d], 1);
-  return dispatch('mean', [x], { dims, keepdim, n });
+  return dispatch('mean', [x], { dims, keepdim, n, all: dim === undefined || dim === null });
 }
 registerOp('mean', (inputs, attrs) => {
   const s = reduceImpl('sum')(inputs, attrs);

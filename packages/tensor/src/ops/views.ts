@@ -198,6 +198,7 @@ registerOp('select', (inputs, attrs) => {
 
 /** x[..., index, ...]: removes dim. */
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  if (x.dim() === 0) throw new IndexError('select: select() cannot be applied to a 0-dim tensor');
   const d = normalizeDim('select', dim, x.dim());
   const n = x.shape[d];
   if (!Number.isInteger(index) || index < -n || index >= n) {
@@ -232,6 +233,9 @@ export function index(x: Tensor, specs: readonly IndexSpec[]): Tensor {
   let out = x;
   let dim = 0;
   for (const spec of list) {
+    if (spec !== 'none' && spec !== 'None' && dim >= out.dim()) {
+      throw new IndexError(`index: too many indices for tensor of dimension ${x.dim()}`);
+    }
     if (spec === null || spec === ':') {
       dim++;
     } else if (spec === 'none' || spec === 'None') {

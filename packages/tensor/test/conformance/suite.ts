@@ -11,8 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import type { Conv2dOptions, DType, Pool2dOptions, Tensor, TypedArray } from '../../src/index.js';
+import * as torch from '../../src/index.js';
 
 // ----------------------------------------------------------------------------------------- tolerances
 
@@ -59,10 +59,22 @@ export type Family =
  */
 export const TOLERANCES: Readonly<Record<Family, FamilyTolerance>> = {
   exact: { float32: { rtol: 0, atol: 0 }, float64: { rtol: 0, atol: 0 }, scaleWithK: false },
-  elementwise: { float32: { rtol: 1e-6, atol: 1e-7 }, float64: { rtol: 1e-14, atol: 1e-15 }, scaleWithK: false },
-  transcendental: { float32: { rtol: 1e-5, atol: 1e-6 }, float64: { rtol: 1e-12, atol: 1e-14 }, scaleWithK: false },
+  elementwise: {
+    float32: { rtol: 1e-6, atol: 1e-7 },
+    float64: { rtol: 1e-14, atol: 1e-15 },
+    scaleWithK: false,
+  },
+  transcendental: {
+    float32: { rtol: 1e-5, atol: 1e-6 },
+    float64: { rtol: 1e-12, atol: 1e-14 },
+    scaleWithK: false,
+  },
   reduction: { float32: { rtol: 1e-6, atol: 1e-6 }, float64: { rtol: 1e-13, atol: 1e-14 }, scaleWithK: true },
-  statistics: { float32: { rtol: 1e-5, atol: 1e-6 }, float64: { rtol: 1e-12, atol: 1e-13 }, scaleWithK: true },
+  statistics: {
+    float32: { rtol: 1e-5, atol: 1e-6 },
+    float64: { rtol: 1e-12, atol: 1e-13 },
+    scaleWithK: true,
+  },
   softmax: { float32: { rtol: 1e-5, atol: 1e-6 }, float64: { rtol: 1e-12, atol: 1e-14 }, scaleWithK: true },
   matmul: { float32: { rtol: 1e-6, atol: 1e-6 }, float64: { rtol: 1e-13, atol: 1e-14 }, scaleWithK: true },
   conv: { float32: { rtol: 1e-6, atol: 1e-6 }, float64: { rtol: 1e-13, atol: 1e-14 }, scaleWithK: true },
@@ -172,6 +184,10 @@ export const OP_FAMILY: Readonly<Record<string, Family>> = {
   erf: 'transcendental',
   pow: 'transcendental',
   atan2: 'transcendental',
+  gelu: 'transcendental',
+  geluTanh: 'transcendental',
+  elu: 'transcendental',
+  leakyRelu: 'elementwise',
   // reductions
   sum: 'reduction',
   mean: 'reduction',
@@ -186,6 +202,7 @@ export const OP_FAMILY: Readonly<Record<string, Family>> = {
   mm: 'matmul',
   bmm: 'matmul',
   dot: 'matmul',
+  addmm: 'matmul',
   conv2d: 'conv',
   conv2dBackwardInput: 'conv',
   conv2dBackwardWeight: 'conv',
@@ -264,7 +281,11 @@ function typedArray(dtype: DType, values: readonly FixtureNumber[]): TypedArray 
 
 /** Builds a fixture input on a device: its contiguous base, and the base with the view chain applied. */
 export function makeInput(spec: TensorSpec, device: string): { base: Tensor; view: Tensor } {
-  const base = torch.tensor(typedArray(spec.dtype, spec.values), { dtype: spec.dtype, shape: spec.shape, device });
+  const base = torch.tensor(typedArray(spec.dtype, spec.values), {
+    dtype: spec.dtype,
+    shape: spec.shape,
+    device,
+  });
   let t = base;
   for (const step of spec.view ?? []) {
     const [kind, a] = Object.entries(step)[0] as [string, JsonValue];
@@ -312,17 +333,35 @@ type Special = (inputs: Tensor[], args: unknown[], device: string) => Tensor | T
 /** Calls that need more than a method or a torch.* function: computed params, or the device option. */
 const SPECIALS: Record<string, Special> = {
   conv2dBackwardInput: ([dy, w, x], [inputShape, opts]) =>
-    torch.conv2dBackwardInput(dy, w, inputShape as number[], torch.conv2dParams(x, w, opts as Conv2dOptions).p),
+    torch.conv2dBackwardInput(
+      dy,
+      w,
+      inputShape as number[],
+      torch.conv2dParams(x, w, opts as Conv2dOptions).p,
+    ),
   conv2dBackwardWeight: ([dy, x, w], [weightShape, opts]) =>
-    torch.conv2dBackwardWeight(dy, x, weightShape as number[], torch.conv2dParams(x, w, opts as Conv2dOptions).p),
+    torch.conv2dBackwardWeight(
+      dy,
+      x,
+      weightShape as number[],
+      torch.conv2dParams(x, w, opts as Conv2dOptions).p,
+    ),
   avgPool2dBackward: ([dy, x], [kernel, opts]) =>
-    torch.avgPool2dBackward(dy, x.shape, torch.pool2dParams('avgPool2d', x, kernel as number, opts as Pool2dOptions).p),
-  arange: (_i, [start, end, step], device) => torch.arange(start as number, end as number | undefined, (step as number) ?? 1, { device }),
-  linspace: (_i, [start, end, steps], device) => torch.linspace(start as number, end as number, steps as number, { device }),
+    torch.avgPool2dBackward(
+      dy,
+      x.shape,
+      torch.pool2dParams('avgPool2d', x, kernel as number, opts as Pool2dOptions).p,
+    ),
+  arange: (_i, [start, end, step], device) =>
+    torch.arange(start as number, end as number | undefined, (step as number) ?? 1, { device }),
+  linspace: (_i, [start, end, steps], device) =>
+    torch.linspace(start as number, end as number, steps as number, { device }),
   eye: (_i, [n, m], device) => torch.eye(n as number, (m as number) ?? (n as number), { device }),
   full: (_i, [shape, value], device) => torch.full(shape as number[], value as number, { device }),
-  zeros: (_i, [shape, dtype], device) => torch.zeros(shape as number[], { device, dtype: dtype as DType | undefined }),
-  ones: (_i, [shape, dtype], device) => torch.ones(shape as number[], { device, dtype: dtype as DType | undefined }),
+  zeros: (_i, [shape, dtype], device) =>
+    torch.zeros(shape as number[], { device, dtype: dtype as DType | undefined }),
+  ones: (_i, [shape, dtype], device) =>
+    torch.ones(shape as number[], { device, dtype: dtype as DType | undefined }),
   tensor: (_i, [data], device) => torch.tensor(data as number[], { device }),
 };
 
@@ -351,7 +390,8 @@ export function toleranceFor(
   overrides: ConformanceOptions['tolerances'] = {},
 ): Tolerance {
   const family = OP_FAMILY[op];
-  if (family === undefined) throw new Error(`no tolerance family for op '${op}': add it to OP_FAMILY in suite.ts`);
+  if (family === undefined)
+    throw new Error(`no tolerance family for op '${op}': add it to OP_FAMILY in suite.ts`);
   if (dtype === 'int32' || dtype === 'bool') return { rtol: 0, atol: 0 };
   const f = overrides[family] ?? TOLERANCES[family];
   const base = dtype === 'float64' ? f.float64 : f.float32;
@@ -387,7 +427,11 @@ function expectedValues(o: OutSpec): number[] {
   return o.dtype === 'float32' ? vals.map(Math.fround) : vals;
 }
 
-async function checkCase(c: FixtureCase, device: string, overrides: ConformanceOptions['tolerances']): Promise<void> {
+async function checkCase(
+  c: FixtureCase,
+  device: string,
+  overrides: ConformanceOptions['tolerances'],
+): Promise<void> {
   const created: Tensor[] = [];
   try {
     const built = c.inputs.map((s) => makeInput(s, device));

@@ -128,8 +128,12 @@ function relaxedSimdAvailable(): boolean {
   const v8 = getBuiltin<{ setFlagsFromString(flags: string): void }>('node:v8');
   const v8Version = nodeProcess?.versions?.v8 ?? '';
   if (!v8 || !v8Version.startsWith('11.')) return false;
-  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return WebAssembly.validate(probe);
+  try {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    return WebAssembly.validate(probe);
+  } catch {
+    return false;
+  }
 }
 
 export interface SgemmJob {

@@ -1,0 +1,3 @@
+/** torchvision.utils: image grids and image files. */
+export { makeGrid, type MakeGridOptions } from './make-grid.js';
+export { saveImage, saveRawImage, tensorToRawImage, type SaveImageOptions } from './save-image.js';

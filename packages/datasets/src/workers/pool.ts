@@ -1,0 +1,114 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { DatasetError } from '../errors.js';
+import type { Spec } from '../spec.js';
+import type { BatchMessage, WorkerReply, WorkerRequest } from './protocol.js';
+import { decode } from './transport.js';
+
+/** The compiled worker entry: next to this file in `dist/`, or `dist/` when running from the sources. */
+export function workerScript(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return new URL('./worker.js', import.meta.url);
+  // running from src/ (tests, ts loaders): use the build
+  const built = path.resolve(path.dirname(here), '../../dist/workers/worker.js');
+  if (!fs.existsSync(built)) {
+    throw new DatasetError(`DataLoader workers need the compiled package (${built} is missing): run \`pnpm --filter @torchlet/datasets build\``);
+  }
+  return pathToFileURL(built);
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  worker: number;
+}
+
+/**
+ * The worker threads of one DataLoader: each rebuilds the dataset from its spec once. Requests are
+ * answered in any order and matched by id. A worker with nothing in flight is unref'd, so an idle or
+ * abandoned pool never keeps the process alive; `close()` terminates the threads.
+ */
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly inflight: number[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | null = null;
+  closed = false;
+
+  constructor(n: number, spec: Spec, collate: boolean) {
+    const script = workerScript();
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(script, { stdout: false, stderr: false });
+      w.unref();
+      w.on('message', (m: WorkerReply) => this.onMessage(i, m));
+      w.on('error', (e) => this.fail(new DatasetError(`DataLoader worker ${i} crashed: ${e.message}`), i));
+      w.on('exit', (code) => {
+        if (!this.closed) this.fail(new DatasetError(`DataLoader worker ${i} exited unexpectedly (exit code ${code})`), i);
+      });
+      w.postMessage({ op: 'init', spec, collate } satisfies WorkerRequest);
+      this.workers.push(w);
+      this.inflight.push(0);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  private onMessage(i: number, m: WorkerReply): void {
+    if (m.op === 'ready') return;
+    if (m.op === 'error') {
+      const err = new DatasetError(m.id === null ? `DataLoader worker ${i} could not rebuild the dataset: ${m.message}` : `DataLoader worker ${i}: ${m.message}`);
+      if (m.stack) err.stack = `${err.stack}\n--- in the worker thread ---\n${m.stack}`;
+      if (m.id === null) return this.fail(err, i);
+      return this.settle(m.id, (p) => p.reject(err));
+    }
+    this.settle(m.id, (p) => p.resolve(decode(m.batch)));
+  }
+
+  private settle(id: number, f: (p: Pending) => void): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (--this.inflight[p.worker] === 0) this.workers[p.worker].unref();
+    f(p);
+  }
+
+  private fail(err: Error, worker: number): void {
+    this.failure ??= err;
+    for (const [id, p] of this.pending) {
+      if (p.worker === worker || this.closed) this.settle(id, (q) => q.reject(err));
+    }
+  }
+
+  /** Asks worker `w` for a batch; resolves with the decoded batch. */
+  request(w: number, msg: Omit<BatchMessage, 'op' | 'id'>): Promise<unknown> {
+    if (this.closed) return Promise.reject(new DatasetError('DataLoader: the worker pool is closed'));
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker: w });
+      if (this.inflight[w]++ === 0) this.workers[w].ref();
+      this.workers[w].postMessage({ op: 'batch', id, ...msg } satisfies WorkerRequest);
+    });
+  }
+
+  /** Terminates the threads; pending requests are rejected. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new DatasetError('DataLoader: the worker pool was closed');
+    for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(err));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Terminates without waiting (for finalizers and process exit). */
+  terminateNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.workers) void w.terminate();
+  }
+}

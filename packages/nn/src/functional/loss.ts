@@ -1,0 +1,86 @@
+import { DTypeError, ShapeError, type Tensor, ValueError } from '@torchlet/tensor';
+import { mseLossOp, nllLossOp } from './loss-ops.js';
+import { type Reduction, checkReduction } from './reduction.js';
+
+export interface LossOptions {
+  reduction?: Reduction;
+}
+
+function sameShape(op: string, a: Tensor, b: Tensor): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) {
+    throw new ShapeError(`${op}: input [${a.shape.join(', ')}] and target [${b.shape.join(', ')}] must have the same shape`);
+  }
+}
+
+/** F.mse_loss: mean (or sum) of squared differences. */
+export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  sameShape('mseLoss', input, target);
+  return mseLossOp(input, target, checkReduction('mseLoss', opts.reduction ?? 'mean'));
+}
+
+export interface NllLossOptions extends LossOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+}
+
+function checkClassTarget(op: string, input: Tensor, target: Tensor): void {
+  if (target.dtype !== 'int32') throw new DTypeError(`${op}: expected target of class indices (int32), got ${target.dtype}`);
+  const batched = input.dim() >= 2;
+  const expect = batched ? [input.shape[0], ...input.shape.slice(2)] : [];
+  if (target.shape.length !== expect.length || target.shape.some((s, i) => s !== expect[i])) {
+    throw new ShapeError(`${op}: expected target of shape [${expect.join(', ')}] for input [${input.shape.join(', ')}], got [${target.shape.join(', ')}]`);
+  }
+}
+
+/** F.nll_loss on log-probabilities [N, C] (or [C], or [N, C, d1, ...]) and class indices. */
+export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  checkClassTarget('nllLoss', input, target);
+  const reduction = checkReduction('nllLoss', opts.reduction ?? 'mean');
+  if (input.dim() === 1) return nllLossOp(input.unsqueeze(0), target.unsqueeze(0), opts.weight ?? null, reduction, opts.ignoreIndex ?? -100).squeeze(0);
+  return nllLossOp(input, target, opts.weight ?? null, reduction, opts.ignoreIndex ?? -100);
+}
+
+export interface CrossEntropyOptions extends NllLossOptions {
+  labelSmoothing?: number;
+}
+
+/**
+ * F.cross_entropy: log_softmax over dim 1 then NLL, for class-index targets (int32) or class
+ * probabilities (float, same shape as input); with weight, ignoreIndex and labelSmoothing.
+ */
+export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  const reduction = checkReduction('crossEntropy', opts.reduction ?? 'mean');
+  const eps = opts.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps <= 1)) throw new ValueError(`crossEntropy: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`);
+  const classDim = input.dim() === 1 ? 0 : 1;
+  const logp = input.logSoftmax(classDim);
+  const C = input.shape[classDim];
+  const weight = opts.weight ?? null;
+  const wShape = input.shape.map((s, d) => (d === classDim ? s : 1));
+  if (target.isFloatingPoint()) {
+    sameShape('crossEntropy', input, target);
+    const t = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
+    let prod = logp.mul(t);
+    if (weight) prod = prod.mul(weight.reshape(wShape));
+    const losses = prod.sum(classDim).neg();
+    if (reduction === 'none') return losses;
+    if (reduction === 'sum') return losses.sum();
+    return losses.sum().div(input.dim() === 1 ? 1 : input.numel() / C);
+  }
+  checkClassTarget('crossEntropy', input, target);
+  const nll = nllLoss(logp, target, { weight, ignoreIndex: opts.ignoreIndex, reduction });
+  if (eps === 0) return nll;
+  // PyTorch: (1 - eps) * nll + eps * smooth, smooth = -sum_c w_c log p_c / C, masked by ignoreIndex
+  const ignore = opts.ignoreIndex ?? -100;
+  const valid = target.ne(ignore);
+  let smoothTerms = weight ? logp.mul(weight.reshape(wShape)) : logp;
+  smoothTerms = smoothTerms.sum(classDim).neg().mul(valid);
+  let smooth: Tensor;
+  if (reduction === 'none') smooth = smoothTerms;
+  else if (reduction === 'sum') smooth = smoothTerms.sum();
+  else {
+    const denom = weight ? weight.gather(0, target.maskedFill(valid.logicalNot(), 0).reshape([-1])).mul(valid.reshape([-1])).sum() : valid.sum();
+    smooth = smoothTerms.sum().div(denom);
+  }
+  return nll.mul(1 - eps).add(smooth.mul(eps / C));
+}
