@@ -12,7 +12,7 @@ describe('leaves, grads and accumulation', () => {
     expect(x.isLeaf).toBe(true);
     expect(y.isLeaf).toBe(false);
     expect(y.requiresGrad).toBe(true);
-    expect(y.gradFn?.name()).toBe('AddBackward1');
+    expect(y.gradFn?.name()).toBe('AddBackward0');
     expect(torch.ones(2).isLeaf).toBe(true);
     expect(torch.ones(2).requiresGrad).toBe(false);
   });
@@ -155,7 +155,7 @@ describe('graph inspection (seed 002)', () => {
   it('prints grad_fn and requires_grad like PyTorch', () => {
     const x = torch.tensor([1, 2], { dtype: 'float32', requiresGrad: true });
     expect(x.toString()).toBe('tensor([1., 2.], requires_grad=True)');
-    expect(x.mul(2).toString()).toBe('tensor([2., 4.], grad_fn=<MulBackward1>)');
+    expect(x.mul(2).toString()).toBe('tensor([2., 4.], grad_fn=<MulBackward0>)');
   });
 });
 

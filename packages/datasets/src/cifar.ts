@@ -1,3 +1,4 @@
+// biome-ignore-all lint/complexity/noThisInStatic: `this` in statics is what lets the subclasses (CIFAR100, FashionMNIST) override the file lists
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IndexError } from '@torchlet/tensor';
@@ -42,13 +43,30 @@ export class CIFAR10 extends VisionDataset<unknown, unknown> {
   static readonly mirrors: readonly string[] = ['https://www.cs.toronto.edu/~kriz/'];
   static readonly archive: string = 'cifar-10-binary.tar.gz';
   static readonly archiveMd5: string = 'c32a1d4ab5d03f1284b67883e8d87530';
-  static readonly trainFiles: readonly string[] = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
+  static readonly trainFiles: readonly string[] = [
+    'data_batch_1.bin',
+    'data_batch_2.bin',
+    'data_batch_3.bin',
+    'data_batch_4.bin',
+    'data_batch_5.bin',
+  ];
   static readonly testFiles: readonly string[] = ['test_batch.bin'];
   static readonly metaFile: string = 'batches.meta.txt';
   /** Label bytes per record: 1 (CIFAR-10) or 2 (CIFAR-100: coarse, fine). */
   static readonly labelBytes: number = 1;
   static readonly numClasses: number = 10;
-  static readonly defaultClasses: readonly string[] = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  static readonly defaultClasses: readonly string[] = [
+    'airplane',
+    'automobile',
+    'bird',
+    'cat',
+    'deer',
+    'dog',
+    'frog',
+    'horse',
+    'ship',
+    'truck',
+  ];
 
   readonly train: boolean;
   readonly images: Uint8Array;
@@ -69,7 +87,11 @@ export class CIFAR10 extends VisionDataset<unknown, unknown> {
     this.classes = loaded.classes;
   }
 
-  static async create<T extends typeof CIFAR10>(this: T, root?: string | CIFAROptions, opts: CIFAROptions = {}): Promise<InstanceType<T>> {
+  static async create<T extends typeof CIFAR10>(
+    this: T,
+    root?: string | CIFAROptions,
+    opts: CIFAROptions = {},
+  ): Promise<InstanceType<T>> {
     const o = typeof root === 'object' && root !== null ? root : opts;
     const r = typeof root === 'string' ? root : defaultRoot();
     const cls = this as unknown as typeof CIFAR10;
@@ -99,7 +121,11 @@ export class CIFAR10 extends VisionDataset<unknown, unknown> {
     } catch (e) {
       throw new DatasetNotFoundError(this.notFoundMessage(root, (e as Error).message));
     }
-    const wanted = new Set([...this.trainFiles, ...this.testFiles, this.metaFile, ...this.extraMetaFiles()].map((f) => `${this.baseFolder}/${f}`));
+    const wanted = new Set(
+      [...this.trainFiles, ...this.testFiles, this.metaFile, ...this.extraMetaFiles()].map(
+        (f) => `${this.baseFolder}/${f}`,
+      ),
+    );
     await extractTar(archive, root, (name) => wanted.has(name));
   }
 
@@ -126,13 +152,18 @@ export class CIFAR10 extends VisionDataset<unknown, unknown> {
     if (missing.length > 0) {
       let msg = cls.notFoundMessage(this.root);
       msg += `\nMissing: ${missing.join(', ')}.`;
-      if (fs.existsSync(path.join(this.root, cls.archive))) msg += ` The archive ${path.join(this.root, cls.archive)} is there but not extracted: \`await ${cls.name}.create(root, { download: true })\` extracts it.`;
-      else if (o.download) msg += `\n(The constructor is synchronous and cannot download: use \`await ${cls.name}.create(root, { download: true })\`.)`;
+      if (fs.existsSync(path.join(this.root, cls.archive)))
+        msg += ` The archive ${path.join(this.root, cls.archive)} is there but not extracted: \`await ${cls.name}.create(root, { download: true })\` extracts it.`;
+      else if (o.download)
+        msg += `\n(The constructor is synchronous and cannot download: use \`await ${cls.name}.create(root, { download: true })\`.)`;
       throw new DatasetNotFoundError(msg);
     }
     const folder = cls.folder(this.root);
     const files = (this.train ? cls.trainFiles : cls.testFiles).map((f) => path.join(folder, f));
-    return { ...readRecords(files, cls.labelBytes, cls.numClasses, cls.name), classes: cls.readClasses(folder) };
+    return {
+      ...readRecords(files, cls.labelBytes, cls.numClasses, cls.name),
+      classes: cls.readClasses(folder),
+    };
   }
 
   /** The class names from the meta file when present, else the built-in list. */
@@ -169,8 +200,14 @@ export class CIFAR10 extends VisionDataset<unknown, unknown> {
   protected rawItem(index: number): [RawImage, number] {
     const n = this.labels.length;
     const i = index < 0 ? index + n : index;
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new IndexError(`${this.constructor.name}: index ${index} is out of range for a dataset of length ${n}`);
-    return [new RawImage(this.images.slice(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), 32, 32, 3), this.labels[i]];
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new IndexError(
+        `${this.constructor.name}: index ${index} is out of range for a dataset of length ${n}`,
+      );
+    return [
+      new RawImage(this.images.slice(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), 32, 32, 3),
+      this.labels[i],
+    ];
   }
 
   protected override extraRepr(): string[] {
@@ -184,20 +221,33 @@ export class CIFAR10 extends VisionDataset<unknown, unknown> {
       state: {
         root: this.root,
         train: this.train,
-        loaded: { images: this.images, labels: this.labels, coarseLabels: this.coarseLabels, classes: [...this.classes] },
+        loaded: {
+          images: this.images,
+          labels: this.labels,
+          coarseLabels: this.coarseLabels,
+          classes: [...this.classes],
+        },
         ...this.transformSpecs(name),
       },
     };
   }
 
-  static fromState(state: { root: string; train: boolean; loaded: Loaded }, transforms: Pick<CIFAROptions, 'transform' | 'targetTransform'>): CIFAR10 {
+  static fromState(
+    state: { root: string; train: boolean; loaded: Loaded },
+    transforms: Pick<CIFAROptions, 'transform' | 'targetTransform'>,
+  ): CIFAR10 {
     const opts: InternalOptions = { train: state.train, ...transforms, [PRELOADED]: state.loaded };
     return new this(state.root, opts);
   }
 }
 
 /** Reads CIFAR binary records, checking each file's length and labels; converts the planes to HWC. */
-function readRecords(files: string[], labelBytes: number, numClasses: number, name: string): Omit<Loaded, 'classes'> {
+function readRecords(
+  files: string[],
+  labelBytes: number,
+  numClasses: number,
+  name: string,
+): Omit<Loaded, 'classes'> {
   const record = labelBytes + IMAGE_BYTES;
   const buffers: Uint8Array[] = [];
   let total = 0;
@@ -222,11 +272,16 @@ function readRecords(files: string[], labelBytes: number, numClasses: number, na
       const base = r * record;
       const label = b[base + labelBytes - 1];
       if (label >= numClasses) {
-        throw new DatasetFormatError(`${files[fi]}: bad label ${label} in record ${r} (${name} has ${numClasses} classes): the file is corrupt`);
+        throw new DatasetFormatError(
+          `${files[fi]}: bad label ${label} in record ${r} (${name} has ${numClasses} classes): the file is corrupt`,
+        );
       }
       labels[n] = label;
       if (coarse) {
-        if (b[base] >= 20) throw new DatasetFormatError(`${files[fi]}: bad coarse label ${b[base]} in record ${r} (CIFAR-100 has 20 superclasses): the file is corrupt`);
+        if (b[base] >= 20)
+          throw new DatasetFormatError(
+            `${files[fi]}: bad coarse label ${b[base]} in record ${r} (CIFAR-100 has 20 superclasses): the file is corrupt`,
+          );
         coarse[n] = b[base];
       }
       const px = base + labelBytes;

@@ -1,5 +1,5 @@
-import * as torch from '@torchlet/tensor';
 import type { Device, Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { DatasetError } from './errors.js';
 import { type HostArray, HostTensor, isPlainObject, isTensor } from './host-tensor.js';
 import { RawImage } from './image.js';
@@ -17,7 +17,12 @@ export function stackHost(items: readonly HostTensor[]): HostTensor {
   const n = first.data.length;
   for (let i = 1; i < items.length; i++) {
     const it = items[i];
-    if (it.data.length !== n || it.dtype !== first.dtype || it.shape.length !== first.shape.length || it.shape.some((s, k) => s !== first.shape[k])) {
+    if (
+      it.data.length !== n ||
+      it.dtype !== first.dtype ||
+      it.shape.length !== first.shape.length ||
+      it.shape.some((s, k) => s !== first.shape[k])
+    ) {
       throw new DatasetError(
         `default collate: stack expects each tensor to be equal size, but got [${first.shape.join(', ')}] (${first.dtype}) at entry 0 and [${it.shape.join(', ')}] (${it.dtype}) at entry ${i}`,
       );
@@ -42,28 +47,41 @@ export function collateHost(batch: readonly unknown[]): unknown {
     if (batch.every((b) => b instanceof HostTensor)) return stackHost(batch as HostTensor[]);
     return torch.stack(batch.map((b) => (b instanceof HostTensor ? b.toTensor() : (b as Tensor))));
   }
-  if (isTensor(elem)) return torch.stack(batch.map((b) => (b instanceof HostTensor ? b.toTensor(elem.device) : (b as Tensor))));
+  if (isTensor(elem))
+    return torch.stack(batch.map((b) => (b instanceof HostTensor ? b.toTensor(elem.device) : (b as Tensor))));
   if (typeof elem === 'number') {
-    if (!batch.every((b) => typeof b === 'number')) throw new DatasetError(`default collate: mixed numbers and ${kindOf(batch.find((b) => typeof b !== 'number'))}`);
+    if (!batch.every((b) => typeof b === 'number'))
+      throw new DatasetError(
+        `default collate: mixed numbers and ${kindOf(batch.find((b) => typeof b !== 'number'))}`,
+      );
     const nums = batch as number[];
     if (nums.every(Number.isInteger)) return new HostTensor(Int32Array.from(nums), [nums.length], 'int32');
     return new HostTensor(Float32Array.from(nums), [nums.length], 'float32');
   }
-  if (typeof elem === 'boolean') return new HostTensor(Uint8Array.from(batch as boolean[], (b) => (b ? 1 : 0)), [batch.length], 'bool');
+  if (typeof elem === 'boolean')
+    return new HostTensor(
+      Uint8Array.from(batch as boolean[], (b) => (b ? 1 : 0)),
+      [batch.length],
+      'bool',
+    );
   if (typeof elem === 'string') return [...batch];
   if (Array.isArray(elem)) {
     const len = elem.length;
-    if (!batch.every((b) => Array.isArray(b) && b.length === len)) throw new DatasetError('default collate: each element in list of batch should be of equal size');
+    if (!batch.every((b) => Array.isArray(b) && b.length === len))
+      throw new DatasetError('default collate: each element in list of batch should be of equal size');
     const out: unknown[] = [];
     for (let k = 0; k < len; k++) out.push(collateHost(batch.map((b) => (b as unknown[])[k])));
     return out;
   }
   if (isPlainObject(elem)) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(elem)) out[key] = collateHost(batch.map((b) => (b as Record<string, unknown>)[key]));
+    for (const key of Object.keys(elem))
+      out[key] = collateHost(batch.map((b) => (b as Record<string, unknown>)[key]));
     return out;
   }
-  throw new DatasetError(`default collate: batch must contain tensors, numbers, booleans, strings, lists or objects; found ${kindOf(elem)}`);
+  throw new DatasetError(
+    `default collate: batch must contain tensors, numbers, booleans, strings, lists or objects; found ${kindOf(elem)}`,
+  );
 }
 
 /** Turns every HostTensor of a collated batch into a Tensor on `device` (and moves Tensors there). */

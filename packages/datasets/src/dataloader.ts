@@ -3,7 +3,7 @@ import { collateHost, toDevice } from './collate.js';
 import { type Dataset, datasetSpec } from './dataset.js';
 import { DatasetError } from './errors.js';
 import { materialize } from './host-tensor.js';
-import { Generator, deriveSeed } from './random.js';
+import { deriveSeed, Generator } from './random.js';
 import type { Sampler } from './sampler.js';
 import type { Spec } from './spec.js';
 import { WorkerPool } from './workers/pool.js';
@@ -39,7 +39,6 @@ const SHUFFLE_KEY = 0;
 
 /** Pools whose loader or unfinished epoch was garbage collected are terminated. */
 const orphans = new FinalizationRegistry<{ pool: WorkerPool }>((held) => held.pool.terminateNow());
-
 
 /** A batch of [inputs, targets] by default. */
 export type Batch = Tensor[];
@@ -78,7 +77,8 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
     }
     this.shuffle = opts.shuffle ?? false;
     this.sampler = opts.sampler ?? null;
-    if (this.sampler && this.shuffle) throw new DatasetError('DataLoader: sampler option is mutually exclusive with shuffle');
+    if (this.sampler && this.shuffle)
+      throw new DatasetError('DataLoader: sampler option is mutually exclusive with shuffle');
     this.dropLast = opts.dropLast ?? false;
     this.seed = opts.seed;
     if (this.seed !== undefined && !(Number.isSafeInteger(this.seed) && this.seed >= 0)) {
@@ -86,10 +86,13 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
     }
     this.numWorkers = opts.numWorkers ?? 0;
     if (!Number.isInteger(this.numWorkers) || this.numWorkers < 0) {
-      throw new DatasetError(`DataLoader: numWorkers should be a non-negative integer, got ${this.numWorkers}`);
+      throw new DatasetError(
+        `DataLoader: numWorkers should be a non-negative integer, got ${this.numWorkers}`,
+      );
     }
     this.prefetch = opts.prefetch ?? 2;
-    if (!Number.isInteger(this.prefetch) || this.prefetch < 1) throw new DatasetError(`DataLoader: prefetch should be a positive integer, got ${this.prefetch}`);
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 1)
+      throw new DatasetError(`DataLoader: prefetch should be a positive integer, got ${this.prefetch}`);
     this.persistentWorkers = opts.persistentWorkers ?? false;
     this.device = opts.device;
     this.collate = opts.collate ?? null;
@@ -108,7 +111,8 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
   }
 
   setEpoch(epoch: number): void {
-    if (!Number.isInteger(epoch) || epoch < 0) throw new DatasetError(`DataLoader: epoch must be a non-negative integer, got ${epoch}`);
+    if (!Number.isInteger(epoch) || epoch < 0)
+      throw new DatasetError(`DataLoader: epoch must be a non-negative integer, got ${epoch}`);
     this.epochCounter = epoch;
   }
 
@@ -157,9 +161,12 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
     } catch (e) {
       this.spec = null;
       this.workerFallbackReason = (e as Error).message;
-      process.emitWarning(`DataLoader: numWorkers=${this.numWorkers} ignored, loading in the main thread: ${this.workerFallbackReason}`, {
-        type: 'TorchletDataLoaderWarning',
-      });
+      process.emitWarning(
+        `DataLoader: numWorkers=${this.numWorkers} ignored, loading in the main thread: ${this.workerFallbackReason}`,
+        {
+          type: 'TorchletDataLoaderWarning',
+        },
+      );
       return null;
     }
     // the threads end with the loader if nobody closes them
@@ -209,7 +216,9 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
   /** Builds a batch in the main thread. */
   loadInProcess(indices: ArrayLike<number>, epochSeed: number, position: number): unknown {
     const samples = computeSamples(this.dataset, indices, epochSeed, position);
-    return samples instanceof Promise ? samples.then((s) => this.finish(s, false)) : this.finish(samples, false);
+    return samples instanceof Promise
+      ? samples.then((s) => this.finish(s, false))
+      : this.finish(samples, false);
   }
 
   /** Collation and device placement of a batch, from samples (in-process) or a worker's reply. */
@@ -265,7 +274,11 @@ export class LoaderIterator<B> implements AsyncIterableIterator<B> {
   private request(b: number): Promise<unknown> {
     const pool = this.pool!;
     const p = pool
-      .request(b % pool.size, { epochSeed: this.epochSeed, indices: this.batches[b], position: this.starts[b] })
+      .request(b % pool.size, {
+        epochSeed: this.epochSeed,
+        indices: this.batches[b],
+        position: this.starts[b],
+      })
       .then((data) => this.loader.finish(data, true));
     p.catch(() => {}); // awaited later; no unhandled rejection for batches that are never consumed
     this.inflight.set(b, p);

@@ -1,9 +1,9 @@
-import * as torch from '@torchlet/tensor';
+import type * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 import { DatasetError } from './errors.js';
 import { type HostArray, HostTensor, materialize } from './host-tensor.js';
 import { Generator, type Rng, torchRng } from './random.js';
-import { type Spec, SpecError, encodeArgs } from './spec.js';
+import { encodeArgs, type Spec, SpecError } from './spec.js';
 import { checkIndex, thenMaybe } from './util.js';
 
 /** What a dataset's fast path receives: the random stream the sample's transforms draw from. */
@@ -37,7 +37,9 @@ export function sampleOf(ds: Dataset, index: number, ctx: SampleContext): unknow
 /** The spec of a dataset, or a SpecError saying why it has none. */
 export function datasetSpec(ds: Dataset): Spec {
   if (typeof ds.spec !== 'function') {
-    throw new SpecError(`${ds.constructor?.name ?? 'the dataset'} has no spec(), so it cannot be rebuilt in a worker thread`);
+    throw new SpecError(
+      `${ds.constructor?.name ?? 'the dataset'} has no spec(), so it cannot be rebuilt in a worker thread`,
+    );
   }
   return ds.spec();
 }
@@ -62,7 +64,9 @@ export class TensorDataset implements Dataset<Tensor[]> {
     if (tensors.length === 0) throw new DatasetError('TensorDataset: at least one tensor is needed');
     const n = tensors[0].shape[0];
     if (tensors.some((t) => t.shape.length === 0 || t.shape[0] !== n)) {
-      throw new DatasetError(`TensorDataset: size mismatch between tensors (first dimensions ${tensors.map((t) => t.shape[0] ?? 'scalar').join(', ')})`);
+      throw new DatasetError(
+        `TensorDataset: size mismatch between tensors (first dimensions ${tensors.map((t) => t.shape[0] ?? 'scalar').join(', ')})`,
+      );
     }
     if (tensors.every((t) => t instanceof HostTensor)) this.host = tensors as HostTensor[];
     this.tensors = tensors.map((t) => (t instanceof HostTensor ? t.toTensor('cpu') : t));
@@ -90,9 +94,13 @@ export class TensorDataset implements Dataset<Tensor[]> {
   private hostTensors(): HostTensor[] {
     if (!this.host) {
       if (this.tensors.some((t) => !t.storage.backend.readSync)) {
-        throw new DatasetError('TensorDataset: tensors on a device must be read first: await dataset.prepare()');
+        throw new DatasetError(
+          'TensorDataset: tensors on a device must be read first: await dataset.prepare()',
+        );
       }
-      this.host = this.tensors.map((t) => new HostTensor(sharedCopy(t.contiguous().dataSync() as HostArray), t.shape, t.dtype));
+      this.host = this.tensors.map(
+        (t) => new HostTensor(sharedCopy(t.contiguous().dataSync() as HostArray), t.shape, t.dtype),
+      );
     }
     return this.host;
   }
@@ -108,7 +116,10 @@ export class TensorDataset implements Dataset<Tensor[]> {
 
   spec(): Spec {
     const host = this.hostTensors();
-    return { type: 'TensorDataset', state: host.map((h) => ({ data: h.data, shape: h.shape, dtype: h.dtype })) };
+    return {
+      type: 'TensorDataset',
+      state: host.map((h) => ({ data: h.data, shape: h.shape, dtype: h.dtype })),
+    };
   }
 
   static fromSpec(state: { data: HostArray; shape: number[]; dtype: torch.DType }[]): TensorDataset {
@@ -154,7 +165,8 @@ export class ConcatDataset<T = unknown> implements Dataset<T> {
   readonly cumulativeSizes: number[];
 
   constructor(datasets: readonly Dataset<T>[]) {
-    if (datasets.length === 0) throw new DatasetError('ConcatDataset: datasets should not be an empty iterable');
+    if (datasets.length === 0)
+      throw new DatasetError('ConcatDataset: datasets should not be an empty iterable');
     this.datasets = [...datasets];
     this.cumulativeSizes = [];
     let total = 0;
@@ -209,20 +221,30 @@ export interface RandomSplitOptions {
  * counts summing to the length, or fractions summing to 1 (remainders go round-robin to the first
  * subsets, as PyTorch does).
  */
-export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], opts: RandomSplitOptions = {}): Subset<T>[] {
+export function randomSplit<T>(
+  dataset: Dataset<T>,
+  lengths: readonly number[],
+  opts: RandomSplitOptions = {},
+): Subset<T>[] {
   const n = dataset.length;
   let counts = [...lengths];
   const sum = lengths.reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 1) < 1e-9 && sum <= 1) {
-    for (const f of lengths) if (f < 0 || f > 1) throw new DatasetError(`randomSplit: fraction ${f} is not between 0 and 1`);
+    for (const f of lengths)
+      if (f < 0 || f > 1) throw new DatasetError(`randomSplit: fraction ${f} is not between 0 and 1`);
     counts = lengths.map((f) => Math.floor(n * f));
     let remainder = n - counts.reduce((a, b) => a + b, 0);
     for (let i = 0; remainder > 0; i = (i + 1) % counts.length, remainder--) counts[i] += 1;
   }
   if (counts.reduce((a, b) => a + b, 0) !== n) {
-    throw new DatasetError(`randomSplit: sum of input lengths (${counts.reduce((a, b) => a + b, 0)}) does not equal the length of the input dataset (${n})`);
+    throw new DatasetError(
+      `randomSplit: sum of input lengths (${counts.reduce((a, b) => a + b, 0)}) does not equal the length of the input dataset (${n})`,
+    );
   }
-  const gen = opts.generator instanceof Generator ? opts.generator : new Generator(opts.generator ?? Generator.seedFromTorch());
+  const gen =
+    opts.generator instanceof Generator
+      ? opts.generator
+      : new Generator(opts.generator ?? Generator.seedFromTorch());
   const perm = gen.randperm(n);
   const out: Subset<T>[] = [];
   let offset = 0;
@@ -234,6 +256,10 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
 }
 
 /** `dataset.get(i)` for datasets built on the fast path: the sample with real Tensors, drawing from torch's generator. */
-export function getMaterialized(ds: { getSample(i: number, ctx: SampleContext): unknown }, index: number, rng: Rng = torchRng): unknown {
+export function getMaterialized(
+  ds: { getSample(i: number, ctx: SampleContext): unknown },
+  index: number,
+  rng: Rng = torchRng,
+): unknown {
   return thenMaybe(ds.getSample(index, { rng }), (v) => materialize(v));
 }

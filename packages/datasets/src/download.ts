@@ -72,7 +72,11 @@ function describeFetchError(e: unknown): string {
  * `dest`. A failed or interrupted download never leaves a partial `dest`. Already present and valid:
  * nothing is fetched.
  */
-export async function downloadFile(urls: string | readonly string[], dest: string, opts: DownloadOptions = {}): Promise<void> {
+export async function downloadFile(
+  urls: string | readonly string[],
+  dest: string,
+  opts: DownloadOptions = {},
+): Promise<void> {
   const list = typeof urls === 'string' ? [urls] : [...urls];
   if (fs.existsSync(dest) && verifies(dest, opts)) return;
   fs.mkdirSync(path.dirname(dest), { recursive: true });
@@ -82,7 +86,9 @@ export async function downloadFile(urls: string | readonly string[], dest: strin
       await fetchTo(url, dest, opts);
       return;
     } catch (e) {
-      failures.push(`${url}: ${e instanceof ChecksumError || e instanceof DownloadError ? e.message : describeFetchError(e)}`);
+      failures.push(
+        `${url}: ${e instanceof ChecksumError || e instanceof DownloadError ? e.message : describeFetchError(e)}`,
+      );
     }
   }
   throw new DownloadError(`could not download ${path.basename(dest)}:\n  ${failures.join('\n  ')}`);
@@ -95,7 +101,10 @@ function verifies(file: string, opts: DownloadOptions): boolean {
 }
 
 async function fetchTo(url: string, dest: string, opts: DownloadOptions): Promise<void> {
-  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
+  const tmp = path.join(
+    path.dirname(dest),
+    `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`,
+  );
   const controller = new AbortController();
   const idle = opts.idleTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
@@ -109,7 +118,9 @@ async function fetchTo(url: string, dest: string, opts: DownloadOptions): Promis
     const res = await fetch(url, { signal: controller.signal, redirect: 'follow' });
     if (!res.ok || !res.body) throw new DownloadError(`HTTP ${res.status} ${res.statusText}`);
     // with a content-encoding, fetch decodes and content-length counts the encoded bytes
-    const total = res.headers.get('content-encoding') ? null : Number(res.headers.get('content-length')) || null;
+    const total = res.headers.get('content-encoding')
+      ? null
+      : Number(res.headers.get('content-length')) || null;
     const md5 = crypto.createHash('md5');
     const sha = crypto.createHash('sha256');
     fd = fs.openSync(tmp, 'w');
@@ -134,7 +145,8 @@ async function fetchTo(url: string, dest: string, opts: DownloadOptions): Promis
     }
     if (opts.sha256) {
       const got = sha.digest('hex');
-      if (got !== opts.sha256) throw new ChecksumError(`checksum mismatch: sha256 ${got}, expected ${opts.sha256}`);
+      if (got !== opts.sha256)
+        throw new ChecksumError(`checksum mismatch: sha256 ${got}, expected ${opts.sha256}`);
     }
     fs.renameSync(tmp, dest);
   } finally {

@@ -1,5 +1,5 @@
+import type { Device, DType, Tensor } from '@torchlet/tensor';
 import * as torch from '@torchlet/tensor';
-import type { DType, Device, Tensor } from '@torchlet/tensor';
 import { DatasetError } from './errors.js';
 
 export type HostArray = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -69,7 +69,9 @@ export function isTensor(x: unknown): x is Tensor {
 export function toHost(x: TensorLike, op: string): HostTensor {
   if (x instanceof HostTensor) return x;
   if (!x.storage.backend.readSync) {
-    throw new DatasetError(`${op}: the tensor is on '${x.device}'; per-sample transforms run on the CPU (use the batched transforms on device tensors)`);
+    throw new DatasetError(
+      `${op}: the tensor is on '${x.device}'; per-sample transforms run on the CPU (use the batched transforms on device tensors)`,
+    );
   }
   return HostTensor.fromTensor(x);
 }

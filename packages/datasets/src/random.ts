@@ -21,7 +21,8 @@ function fmix32(h: number): number {
 function words(keys: readonly number[]): number[] {
   const out: number[] = [];
   for (const k of keys) {
-    if (!Number.isFinite(k) || k < 0) throw new RangeError(`Generator: seeds and keys must be non-negative numbers, got ${k}`);
+    if (!Number.isFinite(k) || k < 0)
+      throw new RangeError(`Generator: seeds and keys must be non-negative numbers, got ${k}`);
     const v = Math.floor(k);
     out.push(v >>> 0, Math.floor(v / TWO32) >>> 0);
   }

@@ -36,7 +36,10 @@ export class RandomSampler implements Sampler {
     this.n = n;
     this.replacement = opts.replacement ?? false;
     this.length = opts.numSamples ?? n;
-    if (!Number.isInteger(this.length) || this.length < 0) throw new DatasetError(`RandomSampler: numSamples should be a non-negative integer, got ${this.length}`);
+    if (!Number.isInteger(this.length) || this.length < 0)
+      throw new DatasetError(
+        `RandomSampler: numSamples should be a non-negative integer, got ${this.length}`,
+      );
   }
 
   indices(rng: Generator): Int32Array {
@@ -84,9 +87,12 @@ export class WeightedRandomSampler implements Sampler {
     this.weights = Float64Array.from(weights);
     this.length = numSamples;
     this.replacement = replacement;
-    if (this.weights.some((w) => !(w >= 0))) throw new DatasetError('WeightedRandomSampler: weights must be non-negative');
+    if (this.weights.some((w) => !(w >= 0)))
+      throw new DatasetError('WeightedRandomSampler: weights must be non-negative');
     if (!replacement && numSamples > this.weights.filter((w) => w > 0).length) {
-      throw new DatasetError('WeightedRandomSampler: cannot draw more samples than non-zero weights without replacement');
+      throw new DatasetError(
+        'WeightedRandomSampler: cannot draw more samples than non-zero weights without replacement',
+      );
     }
   }
 

@@ -32,15 +32,20 @@ export function encodeArgs(value: unknown, where: string): unknown {
   const t = typeof value;
   if (t === 'number' || t === 'string' || t === 'boolean' || t === 'bigint') return value;
   if (t === 'function') {
-    throw new SpecError(`${where}: ${describe(value)} cannot be sent to a worker thread (functions cannot be serialised)`);
+    throw new SpecError(
+      `${where}: ${describe(value)} cannot be sent to a worker thread (functions cannot be serialised)`,
+    );
   }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return value;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer)
+    return value;
   if (Array.isArray(value)) return value.map((v) => encodeArgs(v, where));
   const obj = value as Record<string, unknown>;
   if (typeof obj.spec === 'function') return { $spec: (obj as unknown as HasSpec).spec() };
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) {
-    throw new SpecError(`${where}: ${describe(value)} has no spec(), so it cannot be sent to a worker thread`);
+    throw new SpecError(
+      `${where}: ${describe(value)} has no spec(), so it cannot be sent to a worker thread`,
+    );
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) out[k] = encodeArgs(v, where);
@@ -51,9 +56,12 @@ export function encodeArgs(value: unknown, where: string): unknown {
 export function specOf(x: unknown, where: string): Spec | null {
   if (x === null || x === undefined) return null;
   if (typeof x === 'function') {
-    throw new SpecError(`${where}: ${describe(x)} cannot be sent to a worker thread (functions cannot be serialised)`);
+    throw new SpecError(
+      `${where}: ${describe(x)} cannot be sent to a worker thread (functions cannot be serialised)`,
+    );
   }
   const s = (x as Partial<HasSpec>).spec;
-  if (typeof s !== 'function') throw new SpecError(`${where}: ${describe(x)} has no spec(), so it cannot be sent to a worker thread`);
+  if (typeof s !== 'function')
+    throw new SpecError(`${where}: ${describe(x)} has no spec(), so it cannot be sent to a worker thread`);
   return s.call(x);
 }

@@ -95,7 +95,8 @@ class TarExtractor {
     const stored = octal(148, 8);
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
-    if (stored !== sum) throw new DatasetFormatError(`${this.archive}: corrupt tar archive (bad header checksum)`);
+    if (stored !== sum)
+      throw new DatasetFormatError(`${this.archive}: corrupt tar archive (bad header checksum)`);
     const size = octal(124, 12);
     const type = String.fromCharCode(h[156] || 48);
     const prefix = str(257, 6).startsWith('ustar') ? str(345, 155) : '';
@@ -153,7 +154,8 @@ class TarExtractor {
 /** A relative path inside the destination, or null for absolute paths and `..` escapes. */
 function safePath(name: string): string | null {
   const norm = path.posix.normalize(name.replace(/\\/g, '/'));
-  if (norm.startsWith('/') || norm === '..' || norm.startsWith('../') || norm === '.' || norm === '') return null;
+  if (norm.startsWith('/') || norm === '..' || norm.startsWith('../') || norm === '.' || norm === '')
+    return null;
   return norm;
 }
 
@@ -161,14 +163,20 @@ function safePath(name: string): string | null {
  * Extracts a `.tar.gz` (or plain `.tar`) archive into `dest`; `filter` picks the entries to write (by
  * their path inside the archive). Returns the paths written.
  */
-export async function extractTar(archive: string, dest: string, filter: (name: string) => boolean = () => true): Promise<string[]> {
+export async function extractTar(
+  archive: string,
+  dest: string,
+  filter: (name: string) => boolean = () => true,
+): Promise<string[]> {
   const head = Buffer.alloc(2);
   const fd = fs.openSync(archive, 'r');
   fs.readSync(fd, head, 0, 2, 0);
   fs.closeSync(fd);
   const gz = head[0] === 0x1f && head[1] === 0x8b;
   if (!gz && /\.(tgz|gz)$/.test(archive)) {
-    throw new DatasetFormatError(`${archive}: bad gzip: the file does not start with the gzip magic number 1f 8b`);
+    throw new DatasetFormatError(
+      `${archive}: bad gzip: the file does not start with the gzip magic number 1f 8b`,
+    );
   }
   const ex = new TarExtractor(archive, dest, filter);
   const input = fs.createReadStream(archive);
@@ -191,14 +199,20 @@ export async function extractTar(archive: string, dest: string, filter: (name: s
 export function createTar(files: Record<string, Uint8Array>): Buffer {
   const blocks: Buffer[] = [];
   for (const [name, data] of Object.entries(files)) {
-    if (Buffer.byteLength(name) > 100) throw new DatasetFormatError(`createTar: name longer than 100 bytes: ${name}`);
+    if (Buffer.byteLength(name) > 100)
+      throw new DatasetFormatError(`createTar: name longer than 100 bytes: ${name}`);
     const h = Buffer.alloc(512);
     h.write(name, 0, 'utf8');
     h.write('0000644\0', 100);
     h.write('0000000\0', 108);
     h.write('0000000\0', 116);
     h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-    h.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136);
+    h.write(
+      `${Math.floor(Date.now() / 1000)
+        .toString(8)
+        .padStart(11, '0')}\0`,
+      136,
+    );
     h.write('        ', 148);
     h.write('0', 156);
     h.write('ustar\0', 257);

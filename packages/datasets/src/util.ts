@@ -1,7 +1,11 @@
 import { IndexError } from '@torchlet/tensor';
 
 export function isPromiseLike<T>(x: unknown): x is PromiseLike<T> {
-  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<T>).then === 'function';
+  return (
+    x !== null &&
+    (typeof x === 'object' || typeof x === 'function') &&
+    typeof (x as PromiseLike<T>).then === 'function'
+  );
 }
 
 /** Applies `f` to a value or to a promise's result, staying synchronous when `v` is not a promise. */
@@ -13,7 +17,8 @@ export function thenMaybe<A, B>(v: A | PromiseLike<A>, f: (a: A) => B | PromiseL
 export function checkIndex(index: number, length: number, what: string): number {
   if (!Number.isInteger(index)) throw new IndexError(`${what}: index must be an integer, got ${index}`);
   const i = index < 0 ? index + length : index;
-  if (i < 0 || i >= length) throw new IndexError(`${what}: index ${index} is out of range for a dataset of length ${length}`);
+  if (i < 0 || i >= length)
+    throw new IndexError(`${what}: index ${index} is out of range for a dataset of length ${length}`);
   return i;
 }
 
@@ -32,6 +37,7 @@ export function pyRound(x: number): number {
 export function pair(size: number | readonly number[], what: string): [number, number] {
   if (typeof size === 'number') return [size, size];
   if (size.length === 1) return [size[0], size[0]];
-  if (size.length !== 2) throw new RangeError(`${what}: please provide only two dimensions (h, w) for size, got ${size.length}`);
+  if (size.length !== 2)
+    throw new RangeError(`${what}: please provide only two dimensions (h, w) for size, got ${size.length}`);
   return [size[0], size[1]];
 }

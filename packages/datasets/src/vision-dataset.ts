@@ -2,7 +2,7 @@ import type { SampleContext } from './dataset.js';
 import { getMaterialized } from './dataset.js';
 import { type Rng, torchRng } from './random.js';
 import { type Spec, specOf } from './spec.js';
-import { type TransformLike, applyTransform } from './transforms/base.js';
+import { applyTransform, type TransformLike } from './transforms/base.js';
 import { isPromiseLike, thenMaybe } from './util.js';
 
 export interface VisionDatasetOptions {
@@ -49,7 +49,10 @@ export abstract class VisionDataset<X = unknown, Y = unknown> {
 
   /** The transform specs for a worker thread. */
   protected transformSpecs(where: string): { transform: Spec | null; targetTransform: Spec | null } {
-    return { transform: specOf(this.transform, `${where} transform`), targetTransform: specOf(this.targetTransform, `${where} targetTransform`) };
+    return {
+      transform: specOf(this.transform, `${where} transform`),
+      targetTransform: specOf(this.targetTransform, `${where} targetTransform`),
+    };
   }
 
   /** Lines for toString, after the number of datapoints and the root. */
@@ -59,7 +62,11 @@ export abstract class VisionDataset<X = unknown, Y = unknown> {
 
   toString(): string {
     const name = this.constructor.name;
-    const lines = [`Dataset ${name}`, `    Number of datapoints: ${this.length}`, `    Root location: ${this.root}`];
+    const lines = [
+      `Dataset ${name}`,
+      `    Number of datapoints: ${this.length}`,
+      `    Root location: ${this.root}`,
+    ];
     for (const l of this.extraRepr()) lines.push(`    ${l}`);
     const pad = (label: string, t: TransformLike) => {
       const s = typeof t === 'function' ? 'Lambda()' : String(t);

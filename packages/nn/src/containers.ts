@@ -13,11 +13,11 @@ export class Sequential extends Module {
   }
 
   get length(): number {
-    return this.children().length;
+    return this.moduleFields().length;
   }
 
   at(i: number): AnyModule {
-    const list = this.children();
+    const list = this.moduleFields().map(([, m]) => m);
     const m = list[i < 0 ? i + list.length : i];
     if (!m) throw new ValueError(`Sequential: index ${i} is out of range`);
     return m;
@@ -30,12 +30,12 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     let out = x;
-    for (const m of this.children()) out = m.call(out) as Tensor;
+    for (const [, m] of this.moduleFields()) out = m.call(out) as Tensor;
     return out;
   }
 
   [Symbol.iterator](): Iterator<AnyModule> {
-    return this.children()[Symbol.iterator]();
+    return this.moduleFields().map(([, m]) => m)[Symbol.iterator]();
   }
 }
 
@@ -47,11 +47,11 @@ export class ModuleList extends Module<never[], never> {
   }
 
   get length(): number {
-    return this.children().length;
+    return this.moduleFields().length;
   }
 
   at(i: number): AnyModule {
-    const list = this.children();
+    const list = this.moduleFields().map(([, m]) => m);
     const m = list[i < 0 ? i + list.length : i];
     if (!m) throw new ValueError(`ModuleList: index ${i} is out of range`);
     return m;
@@ -72,7 +72,7 @@ export class ModuleList extends Module<never[], never> {
   }
 
   [Symbol.iterator](): Iterator<AnyModule> {
-    return this.children()[Symbol.iterator]();
+    return this.moduleFields().map(([, m]) => m)[Symbol.iterator]();
   }
 }
 
@@ -93,15 +93,15 @@ export class ModuleDict extends Module<never[], never> {
   }
 
   keys(): string[] {
-    return this.namedChildren().map(([k]) => k);
+    return this.moduleFields().map(([k]) => k);
   }
 
   values(): AnyModule[] {
-    return this.children();
+    return this.moduleFields().map(([, m]) => m);
   }
 
   entries(): [string, AnyModule][] {
-    return this.namedChildren();
+    return this.moduleFields();
   }
 
   get size(): number {

@@ -49,8 +49,17 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   call(...args: I): O {
     const { forwardHooks, forwardPreHooks } = inner(this);
     let input: unknown[] = args;
-    for (const hook of forwardPreHooks) input = (hook(this, input) as unknown[] | undefined) ?? input;
-    let out: unknown = this.forward(...(input as I));
+    for (const hook of forwardPreHooks) {
+      // like PyTorch, a hook may return a single value instead of the tuple of inputs
+      const r = hook(this, input) as unknown;
+      if (r !== undefined && r !== null) input = Array.isArray(r) ? r : [r];
+    }
+    let out: unknown;
+    try {
+      out = this.forward(...(input as I));
+    } catch (e) {
+      throw nameLayer(this, e);
+    }
     for (const hook of forwardHooks) {
       const r = hook(this, input, out);
       if (r !== undefined) out = r;
@@ -89,14 +98,23 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     if (camel(name) !== name) Object.defineProperty(this, camel(name), desc);
   }
 
-  /** Own fields that are modules, in assignment order (arrays of modules are not registered: use ModuleList). */
-  namedChildren(): [string, Module<any, any>][] {
+  /** Every own field that is a module, in registration order, a module held twice included (PyTorch's _modules). */
+  protected moduleFields(): [string, Module<any, any>][] {
     const out: [string, Module<any, any>][] = [];
     for (const key of Object.keys(this)) {
       const v = (this as Record<string, unknown>)[key];
       if (v instanceof Module) out.push([key, v]);
     }
     return out;
+  }
+
+  /**
+   * Own fields that are modules, in registration order, each module once (arrays of modules are not
+   * registered: use ModuleList).
+   */
+  namedChildren(): [string, Module<any, any>][] {
+    const seen = new Set<Module<any, any>>();
+    return this.moduleFields().filter(([, m]) => !seen.has(m) && seen.add(m));
   }
 
   children(): Module<any, any>[] {
@@ -206,13 +224,18 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     return this;
   }
 
-  /** Parameters and persistent buffers by PyTorch's key names (conv1.weight, bn1.running_mean...). */
+  /**
+   * Parameters and persistent buffers by PyTorch's key names (conv1.weight, bn1.running_mean...). As
+   * PyTorch's state_dict(), a module reachable under two names is listed under both.
+   */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [mp, m] of this.namedModules()) {
-      for (const [name, p] of m.ownParameters()) out[mp ? `${mp}.${name}` : name] = p.detach();
-      for (const [name, b] of inner(m).buffers) if (b.tensor && b.persistent) out[mp ? `${mp}.${name}` : name] = b.tensor.detach();
-    }
+    const visit = (m: Module<any, any>, prefix: string): void => {
+      for (const [name, p] of m.ownParameters()) out[prefix + name] = p.detach();
+      for (const [name, b] of inner(m).buffers) if (b.tensor && b.persistent) out[prefix + name] = b.tensor.detach();
+      for (const [name, child] of m.moduleFields()) visit(child, `${prefix}${name}.`);
+    };
+    visit(this, '');
     return out;
   }
 
@@ -254,7 +277,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split('\n') : [];
-    const childLines = this.namedChildren().map(([k, m]) => `(${k}): ${addIndent(m.toString(), 2)}`);
+    const childLines = this.moduleFields().map(([k, m]) => `(${k}): ${addIndent(m.toString(), 2)}`);
     const lines = [...extraLines, ...childLines];
     let s = `${this.constructor.name}(`;
     if (lines.length) {
@@ -267,6 +290,18 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+/**
+ * An error from a leaf layer's forward names the layer (`MaxPool2d(kernel_size=2, ...): maxPool2d: ...`)
+ * unless its message already starts with it.
+ */
+function nameLayer(m: AnyModule, e: unknown): unknown {
+  const name = m.constructor.name;
+  if (e instanceof TorchletError && !e.message.startsWith(name) && m.children().length === 0) {
+    e.message = `${name}(${m.extraRepr()}): ${e.message}`;
+  }
+  return e;
 }
 
 /** Checks the last dim of a layer input, with the layer in the message. */

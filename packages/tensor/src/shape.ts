@@ -106,7 +106,6 @@ export function viewStrides(shape: Shape, strides: readonly number[], newShape: 
   const newStrides = new Array<number>(newShape.length).fill(0);
   // empty and 0-d tensors have no layout to respect
   if (numel(shape) === 0 || shape.length === 0) return contiguousStrides(newShape);
-  if (shape.length === 0) return new Array<number>(newShape.length).fill(1); // a 0-d tensor: all sizes are 1
   let viewD = newShape.length - 1;
   let chunkBase = strides[strides.length - 1] ?? 1;
   let tensorNumel = 1;

@@ -181,8 +181,14 @@ export class Tensor {
   get data(): TensorData {
     const self = this;
     const fn = (() => self.read()) as unknown as TensorData;
-    Object.setPrototypeOf(fn, Tensor.prototype);
-    Tensor.init(fn, this.storage, [...this.shape], [...this.strides], this.offset);
+    // The alias inherits storage, shape and strides from this tensor (no extra storage reference, so
+    // `await t.data()` creates nothing to release) and has its own, empty autograd state.
+    Object.setPrototypeOf(fn, this);
+    const w = fn as unknown as Record<string, unknown>;
+    w.grad = null;
+    w.gradFn = null;
+    w._requiresGrad = false;
+    w.autogradMeta = null;
     return fn;
   }
 

@@ -470,3 +470,14 @@ describe('value errors: wrong use of the API', () => {
     expect(t).toBeNull();
   });
 });
+
+describe('bool arithmetic', () => {
+  it('refuses subtracting bool tensors like PyTorch', () => {
+    expect(() => torch.tensor([true]).sub(torch.tensor([true]))).toThrow(torch.DTypeError);
+    expect(() => torch.tensor([true]).sub(true)).toThrow(/Subtraction, the `-` operator, with two bool tensors is not supported/);
+  });
+
+  it('relu of huge float64 values does not overflow', () => {
+    expect(Array.from(torch.tensor([1.7e308, -1.7e308], { dtype: 'float64' }).relu().dataSync())).toEqual([1.7e308, 0]);
+  });
+});

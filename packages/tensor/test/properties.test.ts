@@ -12,6 +12,8 @@ import type { Tensor } from '../src/index.js';
 import * as torch from '../src/index.js';
 
 const RUNS = { numRuns: 300 };
+/** A generous per-test limit: 300 runs take well under a second, but CI machines can be loaded. */
+const LIMIT = 60_000;
 
 // ----------------------------------------------------------------------------------------- helpers
 
@@ -334,118 +336,134 @@ const opsArb = fc.array(
 );
 
 describe('views and strides against a naive index mapping', () => {
-  it('random chains of view ops read like the naive gather', () => {
-    fc.assert(
-      fc.property(
-        shapeArb(0, 4, 5),
-        opsArb,
-        fc.constantFrom('int32', 'float32') as fc.Arbitrary<'int32' | 'float32'>,
-        (shape, ops, dtype) => {
-          const n = numel(shape);
-          const base = torch.tensor(
-            Int32Array.from({ length: n }, (_, i) => i),
-            { shape, dtype },
-          );
+  it(
+    'random chains of view ops read like the naive gather',
+    () => {
+      fc.assert(
+        fc.property(
+          shapeArb(0, 4, 5),
+          opsArb,
+          fc.constantFrom('int32', 'float32') as fc.Arbitrary<'int32' | 'float32'>,
+          (shape, ops, dtype) => {
+            const n = numel(shape);
+            const base = torch.tensor(
+              Int32Array.from({ length: n }, (_, i) => i),
+              { shape, dtype },
+            );
+            let t = base;
+            let m: Model = { shape: [...shape], at: (i) => flatIndex(i, shape) };
+            expectMatches(t, m);
+            for (const [op, r] of ops) {
+              const next = step(t, m, op, r);
+              if (next === null) continue;
+              [t, m] = next;
+              expectMatches(t, m);
+            }
+          },
+        ),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
+
+  it(
+    'chains with empty dims keep their shapes',
+    () => {
+      fc.assert(
+        fc.property(shapeArb(1, 4, 3, 0), opsArb, (shape, ops) => {
+          const base = torch.zeros(shape, { dtype: 'int32' });
           let t = base;
           let m: Model = { shape: [...shape], at: (i) => flatIndex(i, shape) };
-          expectMatches(t, m);
           for (const [op, r] of ops) {
+            if (op === 'expand' && numel(m.shape) === 0) continue;
             const next = step(t, m, op, r);
             if (next === null) continue;
             [t, m] = next;
-            expectMatches(t, m);
+            expect([...t.shape]).toEqual(m.shape);
+            expect(t.numel()).toBe(numel(m.shape));
+            expect(t.dataSync().length).toBe(numel(m.shape));
           }
-        },
-      ),
-      RUNS,
-    );
-  });
+        }),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
 
-  it('chains with empty dims keep their shapes', () => {
-    fc.assert(
-      fc.property(shapeArb(1, 4, 3, 0), opsArb, (shape, ops) => {
-        const base = torch.zeros(shape, { dtype: 'int32' });
-        let t = base;
-        let m: Model = { shape: [...shape], at: (i) => flatIndex(i, shape) };
-        for (const [op, r] of ops) {
-          if (op === 'expand' && numel(m.shape) === 0) continue;
-          const next = step(t, m, op, r);
-          if (next === null) continue;
-          [t, m] = next;
-          expect([...t.shape]).toEqual(m.shape);
-          expect(t.numel()).toBe(numel(m.shape));
-          expect(t.dataSync().length).toBe(numel(m.shape));
-        }
-      }),
-      RUNS,
-    );
-  });
-
-  it('views share storage; reshape only copies when view cannot express the layout', () => {
-    fc.assert(
-      fc.property(
-        shapeArb(1, 4, 4),
-        fc.nat(),
-        fc.array(fc.nat({ max: 1000 }), { minLength: 4, maxLength: 4 }),
-        (shape, seed, r) => {
-          const base = torch.arange(numel(shape)).reshape(shape);
-          const p = base.permute(permutation(shape.length, seed));
-          for (const v of [p, p.unsqueeze(0), p.flip(0)]) {
-            const target = factorShape(v.numel(), r);
-            const viewed = (() => {
-              try {
-                return v.view(target);
-              } catch {
-                return null;
+  it(
+    'views share storage; reshape only copies when view cannot express the layout',
+    () => {
+      fc.assert(
+        fc.property(
+          shapeArb(1, 4, 4),
+          fc.nat(),
+          fc.array(fc.nat({ max: 1000 }), { minLength: 4, maxLength: 4 }),
+          (shape, seed, r) => {
+            const base = torch.arange(numel(shape)).reshape(shape);
+            const p = base.permute(permutation(shape.length, seed));
+            for (const v of [p, p.unsqueeze(0), p.flip(0)]) {
+              const target = factorShape(v.numel(), r);
+              const viewed = (() => {
+                try {
+                  return v.view(target);
+                } catch {
+                  return null;
+                }
+              })();
+              const reshaped = v.reshape(target);
+              if (viewed) {
+                expect(viewed.storage).toBe(v.storage);
+                expect(reshaped.storage).toBe(v.storage);
+              } else {
+                expect(reshaped.storage).not.toBe(v.storage);
+                expect(reshaped.isContiguous()).toBe(true);
               }
-            })();
-            const reshaped = v.reshape(target);
-            if (viewed) {
-              expect(viewed.storage).toBe(v.storage);
-              expect(reshaped.storage).toBe(v.storage);
-            } else {
-              expect(reshaped.storage).not.toBe(v.storage);
-              expect(reshaped.isContiguous()).toBe(true);
+              expect(Array.from(reshaped.dataSync())).toEqual(Array.from(v.contiguous().dataSync()));
             }
-            expect(Array.from(reshaped.dataSync())).toEqual(Array.from(v.contiguous().dataSync()));
-          }
-        },
-      ),
-      RUNS,
-    );
-  });
+          },
+        ),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
 
-  it('split and chunk pieces are narrow views that cat back to the input', () => {
-    fc.assert(
-      fc.property(
-        shapeArb(1, 3, 5),
-        fc.nat(),
-        fc.integer({ min: 1, max: 6 }),
-        fc.boolean(),
-        (shape, dRaw, size, useChunk) => {
-          const d = dRaw % shape.length;
-          const x = torch
-            .arange(numel(shape))
-            .reshape(shape)
-            .transpose(0, shape.length - 1);
-          const pieces = useChunk ? x.chunk(size, d) : x.split(size, d);
-          const expected = useChunk
-            ? Math.ceil(x.shape[d] / Math.ceil(x.shape[d] / size))
-            : Math.ceil(x.shape[d] / size);
-          expect(pieces.length).toBe(expected);
-          let at = 0;
-          for (const p of pieces) {
-            expect(p.storage).toBe(x.storage);
-            expect(Array.from(p.dataSync())).toEqual(Array.from(x.narrow(d, at, p.shape[d]).dataSync()));
-            at += p.shape[d];
-          }
-          expect(at).toBe(x.shape[d]);
-          expect(Array.from(torch.cat(pieces, d).dataSync())).toEqual(Array.from(x.dataSync()));
-        },
-      ),
-      RUNS,
-    );
-  });
+  it(
+    'split and chunk pieces are narrow views that cat back to the input',
+    () => {
+      fc.assert(
+        fc.property(
+          shapeArb(1, 3, 5),
+          fc.nat(),
+          fc.integer({ min: 1, max: 6 }),
+          fc.boolean(),
+          (shape, dRaw, size, useChunk) => {
+            const d = dRaw % shape.length;
+            const x = torch
+              .arange(numel(shape))
+              .reshape(shape)
+              .transpose(0, shape.length - 1);
+            const pieces = useChunk ? x.chunk(size, d) : x.split(size, d);
+            const expected = useChunk
+              ? Math.ceil(x.shape[d] / Math.ceil(x.shape[d] / size))
+              : Math.ceil(x.shape[d] / size);
+            expect(pieces.length).toBe(expected);
+            let at = 0;
+            for (const p of pieces) {
+              expect(p.storage).toBe(x.storage);
+              expect(Array.from(p.dataSync())).toEqual(Array.from(x.narrow(d, at, p.shape[d]).dataSync()));
+              at += p.shape[d];
+            }
+            expect(at).toBe(x.shape[d]);
+            expect(Array.from(torch.cat(pieces, d).dataSync())).toEqual(Array.from(x.dataSync()));
+          },
+        ),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
 });
 
 // ----------------------------------------------------------------------------------------- broadcasting
@@ -515,89 +533,107 @@ const BINARY: [string, (a: Tensor, b: Tensor) => Tensor, (x: number, y: number) 
 ];
 
 describe('broadcasting against a naive nested-loop broadcast', () => {
-  it('binary ops on random broadcastable shapes and layouts', () => {
-    fc.assert(
-      fc.property(
-        broadcastArb,
-        valuesArb,
-        valuesArb,
-        fc.nat({ max: 8 }),
-        fc.nat(),
-        (s, va, vb, layouts, opIdx) => {
-          const [name, op, ref] = BINARY[opIdx % BINARY.length];
+  it(
+    'binary ops on random broadcastable shapes and layouts',
+    () => {
+      fc.assert(
+        fc.property(
+          broadcastArb,
+          valuesArb,
+          valuesArb,
+          fc.nat({ max: 8 }),
+          fc.nat(),
+          (s, va, vb, layouts, opIdx) => {
+            const [name, op, ref] = BINARY[opIdx % BINARY.length];
+            const a = operand(s.a, va, layouts % 3);
+            const b = operand(s.b, vb, Math.floor(layouts / 3));
+            const outShape = torch.broadcastShapes(name, s.a, s.b);
+            expect(outShape.length).toBe(Math.max(s.a.length, s.b.length));
+            const y = op(a.t, b.t);
+            expect([...y.shape]).toEqual(outShape);
+            const want = indices(outShape).map((i) =>
+              ref(broadcastGet(a, outShape, i), broadcastGet(b, outShape, i)),
+            );
+            expect(Array.from(y.dataSync())).toEqual(want);
+            // the same through a scalar on either side
+            const k = va[0];
+            expect(Array.from(torch.sub(k, a.t).dataSync())).toEqual(indices(s.a).map((i) => k - a.get(i)));
+          },
+        ),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
+
+  it(
+    'where broadcasts condition, self and other together',
+    () => {
+      fc.assert(
+        fc.property(broadcastArb, valuesArb, valuesArb, fc.nat({ max: 8 }), (s, va, vb, layouts) => {
           const a = operand(s.a, va, layouts % 3);
           const b = operand(s.b, vb, Math.floor(layouts / 3));
-          const outShape = torch.broadcastShapes(name, s.a, s.b);
-          expect(outShape.length).toBe(Math.max(s.a.length, s.b.length));
-          const y = op(a.t, b.t);
+          const outShape = torch.broadcastShapes('where', s.a, s.b);
+          // condition: broadcast from the trailing dims of the output
+          const cShape = outShape.slice(Math.min(outShape.length, 1));
+          const cond = operand(
+            cShape,
+            vb.map((v) => v % 2),
+            0,
+          );
+          const y = torch.where(cond.t.ne(0), a.t, b.t);
           expect([...y.shape]).toEqual(outShape);
           const want = indices(outShape).map((i) =>
-            ref(broadcastGet(a, outShape, i), broadcastGet(b, outShape, i)),
+            broadcastGet(cond, outShape, i) !== 0
+              ? broadcastGet(a, outShape, i)
+              : broadcastGet(b, outShape, i),
           );
           expect(Array.from(y.dataSync())).toEqual(want);
-          // the same through a scalar on either side
-          const k = va[0];
-          expect(Array.from(torch.sub(k, a.t).dataSync())).toEqual(indices(s.a).map((i) => k - a.get(i)));
-        },
-      ),
-      RUNS,
-    );
-  });
+        }),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
 
-  it('where broadcasts condition, self and other together', () => {
-    fc.assert(
-      fc.property(broadcastArb, valuesArb, valuesArb, fc.nat({ max: 8 }), (s, va, vb, layouts) => {
-        const a = operand(s.a, va, layouts % 3);
-        const b = operand(s.b, vb, Math.floor(layouts / 3));
-        const outShape = torch.broadcastShapes('where', s.a, s.b);
-        // condition: broadcast from the trailing dims of the output
-        const cShape = outShape.slice(Math.min(outShape.length, 1));
-        const cond = operand(
-          cShape,
-          vb.map((v) => v % 2),
-          0,
-        );
-        const y = torch.where(cond.t.ne(0), a.t, b.t);
-        expect([...y.shape]).toEqual(outShape);
-        const want = indices(outShape).map((i) =>
-          broadcastGet(cond, outShape, i) !== 0 ? broadcastGet(a, outShape, i) : broadcastGet(b, outShape, i),
-        );
-        expect(Array.from(y.dataSync())).toEqual(want);
-      }),
-      RUNS,
-    );
-  });
+  it(
+    'in-place ops broadcast the other operand into self, through any strides',
+    () => {
+      fc.assert(
+        fc.property(broadcastArb, valuesArb, valuesArb, fc.nat({ max: 8 }), (s, va, vb, layouts) => {
+          const self = operand(s.out, va, layouts % 3);
+          const other = operand(s.b, vb, Math.floor(layouts / 3));
+          const before = indices(s.out).map((i) => self.get(i));
+          self.t.add_(other.t);
+          const want = indices(s.out).map((i, k) => before[k] + broadcastGet(other, s.out, i));
+          expect(Array.from(self.t.dataSync())).toEqual(want);
+        }),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
 
-  it('in-place ops broadcast the other operand into self, through any strides', () => {
-    fc.assert(
-      fc.property(broadcastArb, valuesArb, valuesArb, fc.nat({ max: 8 }), (s, va, vb, layouts) => {
-        const self = operand(s.out, va, layouts % 3);
-        const other = operand(s.b, vb, Math.floor(layouts / 3));
-        const before = indices(s.out).map((i) => self.get(i));
-        self.t.add_(other.t);
-        const want = indices(s.out).map((i, k) => before[k] + broadcastGet(other, s.out, i));
-        expect(Array.from(self.t.dataSync())).toEqual(want);
-      }),
-      RUNS,
-    );
-  });
-
-  it('shapes that do not broadcast throw a ShapeError naming both shapes', () => {
-    fc.assert(
-      fc.property(shapeArb(1, 4, 4), fc.nat(), fc.integer({ min: 2, max: 5 }), (shape, dRaw, bump) => {
-        const d = dRaw % shape.length;
-        if (shape[d] === 1) return;
-        const other = [...shape];
-        other[d] = shape[d] + bump - 1 === shape[d] ? shape[d] + 1 : shape[d] + bump - 1;
-        if (other[d] === 1) other[d] = shape[d] + 1;
-        expect(() => torch.broadcastShapes('add', shape, other)).toThrow(torch.ShapeError);
-        expect(() => torch.zeros(shape).add(torch.zeros(other))).toThrow(
-          `[${shape.join(', ')}] and [${other.join(', ')}]`,
-        );
-      }),
-      RUNS,
-    );
-  });
+  it(
+    'shapes that do not broadcast throw a ShapeError naming both shapes',
+    () => {
+      fc.assert(
+        fc.property(shapeArb(1, 4, 4), fc.nat(), fc.integer({ min: 2, max: 5 }), (shape, dRaw, bump) => {
+          const d = dRaw % shape.length;
+          if (shape[d] === 1) return;
+          const other = [...shape];
+          other[d] = shape[d] + bump - 1 === shape[d] ? shape[d] + 1 : shape[d] + bump - 1;
+          if (other[d] === 1) other[d] = shape[d] + 1;
+          expect(() => torch.broadcastShapes('add', shape, other)).toThrow(torch.ShapeError);
+          expect(() => torch.zeros(shape).add(torch.zeros(other))).toThrow(
+            `[${shape.join(', ')}] and [${other.join(', ')}]`,
+          );
+        }),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
 });
 
 // ----------------------------------------------------------------------------------------- reductions
@@ -646,132 +682,146 @@ const reduceArb = fc.record({
 });
 
 describe('reductions against a naive loop', () => {
-  it('sum / prod / amax / amin / mean over random dims of permuted inputs', () => {
-    fc.assert(
-      fc.property(reduceArb, (c) => {
-        const nd = c.shape.length;
-        const perm = permutation(nd, c.permute);
-        const baseShape = perm.map((p) => c.shape[p]);
-        // x = base.permute(inverse): x's shape is c.shape, its strides are not contiguous
-        const inv = perm.map((_, k) => perm.indexOf(k));
-        const base = torch.tensor(Float32Array.from(c.values.slice(0, numel(c.shape))), { shape: baseShape });
-        const x = base.permute(inv);
-        expect([...x.shape]).toEqual(c.shape);
-        const valueAt = (i: number[]) =>
-          c.values[
-            flatIndex(
-              perm.map((p) => i[p]),
-              baseShape,
-            )
-          ];
-        const dims = c.allDims
-          ? c.shape.map((_, d) => d)
-          : c.shape.map((_, d) => d).filter((d) => (c.dimMask >> d) & 1);
-        const arg = c.allDims && !c.keepdim ? undefined : dims.map((d) => (c.negative ? d - nd : d));
-        const want = naiveReduce(c.op, valueAt, c.shape, dims, c.keepdim);
-        const y =
-          c.op === 'sum'
-            ? x.sum(arg, c.keepdim)
-            : c.op === 'prod'
-              ? x.prod(arg, c.keepdim)
-              : c.op === 'amax'
-                ? x.amax(arg, c.keepdim)
-                : c.op === 'amin'
-                  ? x.amin(arg, c.keepdim)
-                  : x.mean(arg, c.keepdim);
-        const wantShape = arg === undefined ? [] : want.shape;
-        expect([...y.shape]).toEqual(wantShape);
-        expect(Array.from(y.dataSync())).toEqual(want.values);
-      }),
-      RUNS,
-    );
-  });
+  it(
+    'sum / prod / amax / amin / mean over random dims of permuted inputs',
+    () => {
+      fc.assert(
+        fc.property(reduceArb, (c) => {
+          const nd = c.shape.length;
+          const perm = permutation(nd, c.permute);
+          const baseShape = perm.map((p) => c.shape[p]);
+          // x = base.permute(inverse): x's shape is c.shape, its strides are not contiguous
+          const inv = perm.map((_, k) => perm.indexOf(k));
+          const base = torch.tensor(Float32Array.from(c.values.slice(0, numel(c.shape))), {
+            shape: baseShape,
+          });
+          const x = base.permute(inv);
+          expect([...x.shape]).toEqual(c.shape);
+          const valueAt = (i: number[]) =>
+            c.values[
+              flatIndex(
+                perm.map((p) => i[p]),
+                baseShape,
+              )
+            ];
+          const dims = c.allDims
+            ? c.shape.map((_, d) => d)
+            : c.shape.map((_, d) => d).filter((d) => (c.dimMask >> d) & 1);
+          const arg = c.allDims && !c.keepdim ? undefined : dims.map((d) => (c.negative ? d - nd : d));
+          const want = naiveReduce(c.op, valueAt, c.shape, dims, c.keepdim);
+          const y =
+            c.op === 'sum'
+              ? x.sum(arg, c.keepdim)
+              : c.op === 'prod'
+                ? x.prod(arg, c.keepdim)
+                : c.op === 'amax'
+                  ? x.amax(arg, c.keepdim)
+                  : c.op === 'amin'
+                    ? x.amin(arg, c.keepdim)
+                    : x.mean(arg, c.keepdim);
+          const wantShape = arg === undefined ? [] : want.shape;
+          expect([...y.shape]).toEqual(wantShape);
+          expect(Array.from(y.dataSync())).toEqual(want.values);
+        }),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
 
-  it('sums over empty dims give zeros (and prod ones)', () => {
-    fc.assert(
-      fc.property(shapeArb(1, 3, 3, 0), fc.nat({ max: 7 }), (shape, mask) => {
-        const x = torch.ones(shape);
-        const dims = shape.map((_, d) => d).filter((d) => (mask >> d) & 1);
-        const n = dims.reduce((a, d) => a * shape[d], 1);
-        expect(Array.from(x.sum(dims).dataSync()).every((v) => v === n)).toBe(true);
-        expect(
-          Array.from(x.prod(dims.length === 0 ? undefined : dims).dataSync()).every((v) => v === 1),
-        ).toBe(true);
-      }),
-      RUNS,
-    );
-  });
+  it(
+    'sums over empty dims give zeros (and prod ones)',
+    () => {
+      fc.assert(
+        fc.property(shapeArb(1, 3, 3, 0), fc.nat({ max: 7 }), (shape, mask) => {
+          const x = torch.ones(shape);
+          const dims = shape.map((_, d) => d).filter((d) => (mask >> d) & 1);
+          const n = dims.reduce((a, d) => a * shape[d], 1);
+          expect(Array.from(x.sum(dims).dataSync()).every((v) => v === n)).toBe(true);
+          expect(
+            Array.from(x.prod(dims.length === 0 ? undefined : dims).dataSync()).every((v) => v === 1),
+          ).toBe(true);
+        }),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
 
-  it('argmax / argmin / max(dim) pick the first extreme along a dim', () => {
-    fc.assert(
-      fc.property(
-        shapeArb(1, 4, 4),
-        fc.nat(),
-        fc.boolean(),
-        fc.array(fc.integer({ min: -2, max: 2 }), { minLength: 256, maxLength: 256 }),
-        (shape, dRaw, keepdim, values) => {
-          const d = dRaw % shape.length;
-          const x = torch
-            .tensor(Float32Array.from(values.slice(0, numel(shape))), { shape })
-            .flip(0)
-            .flip(0);
-          const outShape = shape.map((s, k) => (k === d ? 1 : s));
-          const wantMax: number[] = [];
-          const wantArgmax: number[] = [];
-          const wantArgmin: number[] = [];
-          for (const i of indices(outShape)) {
-            let best = -1;
-            let worst = -1;
-            for (let j = 0; j < shape[d]; j++) {
-              const v =
+  it(
+    'argmax / argmin / max(dim) pick the first extreme along a dim',
+    () => {
+      fc.assert(
+        fc.property(
+          shapeArb(1, 4, 4),
+          fc.nat(),
+          fc.boolean(),
+          fc.array(fc.integer({ min: -2, max: 2 }), { minLength: 256, maxLength: 256 }),
+          (shape, dRaw, keepdim, values) => {
+            const d = dRaw % shape.length;
+            const x = torch
+              .tensor(Float32Array.from(values.slice(0, numel(shape))), { shape })
+              .flip(0)
+              .flip(0);
+            const outShape = shape.map((s, k) => (k === d ? 1 : s));
+            const wantMax: number[] = [];
+            const wantArgmax: number[] = [];
+            const wantArgmin: number[] = [];
+            for (const i of indices(outShape)) {
+              let best = -1;
+              let worst = -1;
+              for (let j = 0; j < shape[d]; j++) {
+                const v =
+                  values[
+                    flatIndex(
+                      i.map((x0, k) => (k === d ? j : x0)),
+                      shape,
+                    )
+                  ];
+                const vb =
+                  best < 0
+                    ? Number.NaN
+                    : values[
+                        flatIndex(
+                          i.map((x0, k) => (k === d ? best : x0)),
+                          shape,
+                        )
+                      ];
+                const vw =
+                  worst < 0
+                    ? Number.NaN
+                    : values[
+                        flatIndex(
+                          i.map((x0, k) => (k === d ? worst : x0)),
+                          shape,
+                        )
+                      ];
+                if (best < 0 || v > vb) best = j;
+                if (worst < 0 || v < vw) worst = j;
+              }
+              wantArgmax.push(best);
+              wantArgmin.push(worst);
+              wantMax.push(
                 values[
                   flatIndex(
-                    i.map((x0, k) => (k === d ? j : x0)),
+                    i.map((x0, k) => (k === d ? best : x0)),
                     shape,
                   )
-                ];
-              const vb =
-                best < 0
-                  ? Number.NaN
-                  : values[
-                      flatIndex(
-                        i.map((x0, k) => (k === d ? best : x0)),
-                        shape,
-                      )
-                    ];
-              const vw =
-                worst < 0
-                  ? Number.NaN
-                  : values[
-                      flatIndex(
-                        i.map((x0, k) => (k === d ? worst : x0)),
-                        shape,
-                      )
-                    ];
-              if (best < 0 || v > vb) best = j;
-              if (worst < 0 || v < vw) worst = j;
+                ],
+              );
             }
-            wantArgmax.push(best);
-            wantArgmin.push(worst);
-            wantMax.push(
-              values[
-                flatIndex(
-                  i.map((x0, k) => (k === d ? best : x0)),
-                  shape,
-                )
-              ],
-            );
-          }
-          const [vals, idx] = x.max(d, keepdim);
-          const shapeOut = keepdim ? outShape : shape.filter((_, k) => k !== d);
-          expect([...idx.shape]).toEqual(shapeOut);
-          expect(idx.dtype).toBe('int32');
-          expect(Array.from(idx.dataSync())).toEqual(wantArgmax);
-          expect(Array.from(vals.dataSync())).toEqual(wantMax);
-          expect(Array.from(x.argmin(d - shape.length, keepdim).dataSync())).toEqual(wantArgmin);
-        },
-      ),
-      RUNS,
-    );
-  });
+            const [vals, idx] = x.max(d, keepdim);
+            const shapeOut = keepdim ? outShape : shape.filter((_, k) => k !== d);
+            expect([...idx.shape]).toEqual(shapeOut);
+            expect(idx.dtype).toBe('int32');
+            expect(Array.from(idx.dataSync())).toEqual(wantArgmax);
+            expect(Array.from(vals.dataSync())).toEqual(wantMax);
+            expect(Array.from(x.argmin(d - shape.length, keepdim).dataSync())).toEqual(wantArgmin);
+          },
+        ),
+        RUNS,
+      );
+    },
+    LIMIT,
+  );
 });

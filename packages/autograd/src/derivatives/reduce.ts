@@ -1,4 +1,4 @@
-import { type Tensor, where } from '@torchlet/tensor';
+import { type Tensor, where, zeros } from '@torchlet/tensor';
 import type { TableEntry } from '../derivative.js';
 import { unreduce } from './helpers.js';
 
@@ -17,7 +17,23 @@ function extremum(name: string): TableEntry {
   };
 }
 
+/** max(dim)/min(dim): the whole gradient goes to the returned index (PyTorch's rule, unlike amax). */
+function extremumDim(name: string): TableEntry {
+  return {
+    name,
+    save: { outputs: true },
+    backward: ({ g, outputs: [, indices], attrs, shapes }) => {
+      const { dim, keepdim } = attrs as { dim: number; keepdim: boolean };
+      const idx = keepdim ? indices : indices.unsqueeze(dim);
+      const gk = keepdim ? g : g.unsqueeze(dim);
+      return [zeros([...shapes[0]], { dtype: g.dtype, device: g.device }).scatterAdd(dim, idx, gk)];
+    },
+  };
+}
+
 export const reduce: Record<string, TableEntry> = {
+  maxDim: extremumDim('MaxBackward0'),
+  minDim: extremumDim('MinBackward0'),
   sum: {
     // sum() is SumBackward0, sum(dim) SumBackward1 (attrs.all: no dim was given)
     name: (attrs) => (attrs.all ? 'SumBackward0' : 'SumBackward1'),

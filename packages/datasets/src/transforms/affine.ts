@@ -3,7 +3,7 @@ import { fillValues } from '../image.js';
 import { type Rng, torchRng, uniform } from '../random.js';
 import { pyRound, pyTuple } from '../util.js';
 import { Transform } from './base.js';
-import { type ImageOrTensor, type Planes, imageSize, toPlanes } from './planes.js';
+import { type ImageOrTensor, imageSize, type Planes, toPlanes } from './planes.js';
 
 export type WarpInterpolation = 'nearest' | 'bilinear';
 
@@ -39,7 +39,14 @@ export function inverseAffineMatrix(
  * PIL's Image.transform(AFFINE): output pixel centre (x + 0.5, y + 0.5) maps through `m` to the input;
  * positions outside the input get `fill`.
  */
-export function warpAffine(p: Planes, m: readonly number[], outW: number, outH: number, interpolation: WarpInterpolation, fill: readonly number[]): unknown {
+export function warpAffine(
+  p: Planes,
+  m: readonly number[],
+  outW: number,
+  outH: number,
+  interpolation: WarpInterpolation,
+  fill: readonly number[],
+): unknown {
   const { width: w, height: h, interleave: c } = p;
   const src = p.data;
   const out = p.alloc(outW, outH);
@@ -47,6 +54,35 @@ export function warpAffine(p: Planes, m: readonly number[], outW: number, outH: 
   const inPlane = w * h * c;
   const outPlane = outW * outH * c;
   const [m0, m1, m2, m3, m4, m5] = m;
+  const setFill = (o: number) => {
+    for (let pl = 0; pl < p.planes; pl++) {
+      for (let ch = 0; ch < c; ch++) out[pl * outPlane + o + ch] = c === 1 ? fill[pl % fill.length] : fill[ch];
+    }
+  };
+  if (interpolation === 'nearest' && Math.abs(m2) < 32768 && Math.abs(m5) < 32768 && w < 32768 && h < 32768) {
+    // PIL's affine_fixed: 16.16 fixed point, stepped along rows and columns
+    const fix = (v: number) => Math.floor(v * 65536 + 0.5);
+    const a0 = fix(m0);
+    const a1 = fix(m1);
+    const a3 = fix(m3);
+    const a4 = fix(m4);
+    let a2 = fix(m2 + m0 * 0.5 + m1 * 0.5);
+    let a5 = fix(m5 + m3 * 0.5 + m4 * 0.5);
+    const xsize = w * 65536;
+    const ysize = h * 65536;
+    for (let y = 0; y < outH; y++, a2 += a1, a5 += a4) {
+      let xx = a2;
+      let yy = a5;
+      for (let x = 0; x < outW; x++, xx += a0, yy += a3) {
+        const o = (y * outW + x) * c;
+        if (xx >= 0 && xx < xsize && yy >= 0 && yy < ysize) {
+          const s = (Math.floor(yy / 65536) * w + Math.floor(xx / 65536)) * c;
+          for (let pl = 0; pl < p.planes; pl++) for (let ch = 0; ch < c; ch++) out[pl * outPlane + o + ch] = src[pl * inPlane + s + ch];
+        } else setFill(o);
+      }
+    }
+    return p.rebuild(out as HostArray, outW, outH);
+  }
   for (let y = 0; y < outH; y++) {
     const Y = y + 0.5;
     for (let x = 0; x < outW; x++) {
@@ -55,9 +91,7 @@ export function warpAffine(p: Planes, m: readonly number[], outW: number, outH: 
       const yin = m3 * X + m4 * Y + m5;
       const o = (y * outW + x) * c;
       if (!(xin >= 0 && xin < w && yin >= 0 && yin < h)) {
-        for (let pl = 0; pl < p.planes; pl++) {
-          for (let ch = 0; ch < c; ch++) out[pl * outPlane + o + ch] = c === 1 ? fill[pl % fill.length] : fill[ch];
-        }
+        setFill(o);
         continue;
       }
       if (interpolation === 'nearest') {
@@ -65,26 +99,31 @@ export function warpAffine(p: Planes, m: readonly number[], outW: number, outH: 
         for (let pl = 0; pl < p.planes; pl++) for (let ch = 0; ch < c; ch++) out[pl * outPlane + o + ch] = src[pl * inPlane + s + ch];
         continue;
       }
-      // bilinear between the 4 neighbouring pixel centres, clamped at the border
+      // PIL's bilinear_filter: neighbours clamped at the border, the result truncated for bytes
       const fx = xin - 0.5;
       const fy = yin - 0.5;
       const x0 = Math.floor(fx);
       const y0 = Math.floor(fy);
       const dx = fx - x0;
       const dy = fy - y0;
-      const xa = Math.max(0, x0);
-      const xb = Math.min(w - 1, x0 + 1);
-      const ya = Math.max(0, y0);
-      const yb = Math.min(h - 1, y0 + 1);
+      const xa = Math.min(w - 1, Math.max(0, x0));
+      const xb = Math.min(w - 1, Math.max(0, x0 + 1));
+      const ya = Math.min(h - 1, Math.max(0, y0));
+      const hasB = y0 + 1 >= 0 && y0 + 1 < h;
+      const yb = hasB ? y0 + 1 : ya;
       for (let pl = 0; pl < p.planes; pl++) {
         const b = pl * inPlane;
         for (let ch = 0; ch < c; ch++) {
           const v00 = src[b + (ya * w + xa) * c + ch];
           const v01 = src[b + (ya * w + xb) * c + ch];
-          const v10 = src[b + (yb * w + xa) * c + ch];
-          const v11 = src[b + (yb * w + xb) * c + ch];
-          const v = (v00 * (1 - dx) + v01 * dx) * (1 - dy) + (v10 * (1 - dx) + v11 * dx) * dy;
-          out[pl * outPlane + o + ch] = isBytes ? Math.min(255, Math.max(0, Math.round(v))) : v;
+          let v = v00 + (v01 - v00) * dx;
+          if (hasB) {
+            const v10 = src[b + (yb * w + xa) * c + ch];
+            const v11 = src[b + (yb * w + xb) * c + ch];
+            const v2 = v10 + (v11 - v10) * dx;
+            v = v + (v2 - v) * dy;
+          }
+          out[pl * outPlane + o + ch] = isBytes ? Math.trunc(v) : v;
         }
       }
     }
@@ -106,17 +145,66 @@ export interface RotateOptions {
   fill?: number | readonly number[];
 }
 
-/** Rotates by `angle` degrees counter-clockwise (torchvision.transforms.functional.rotate, PIL semantics). */
+/** Python's round(x, 15), which PIL applies to the rotation matrix. */
+const round15 = (x: number) => Number(x.toFixed(15));
+
+/** A quarter turn counter-clockwise (PIL's transpose ROTATE_90), or clockwise (ROTATE_270). */
+function quarterTurn(p: Planes, clockwise: boolean): unknown {
+  const { width: w, height: h, interleave: c } = p;
+  const out = p.alloc(h, w);
+  const plane = w * h * c;
+  for (let pl = 0; pl < p.planes; pl++) {
+    const b = pl * plane;
+    for (let y = 0; y < w; y++) {
+      for (let x = 0; x < h; x++) {
+        // output (x, y) of an h x w image
+        const sx = clockwise ? y : w - 1 - y;
+        const sy = clockwise ? h - 1 - x : x;
+        const o = b + (y * h + x) * c;
+        const s = b + (sy * w + sx) * c;
+        for (let ch = 0; ch < c; ch++) out[o + ch] = p.data[s + ch];
+      }
+    }
+  }
+  return p.rebuild(out, h, w);
+}
+
+/** A half turn (PIL's transpose ROTATE_180). */
+function halfTurn(p: Planes): unknown {
+  const { width: w, height: h, interleave: c } = p;
+  const out = p.alloc(w, h);
+  const n = w * h;
+  for (let pl = 0; pl < p.planes; pl++) {
+    const b = pl * n * c;
+    for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) out[b + i * c + ch] = p.data[b + (n - 1 - i) * c + ch];
+  }
+  return p.rebuild(out, w, h);
+}
+
+/**
+ * Rotates by `angle` degrees counter-clockwise: torchvision.transforms.functional.rotate on a PIL image,
+ * i.e. PIL's Image.rotate (quarter turns are exact transposes; the matrix is rounded as PIL does).
+ */
 export function rotate<T extends ImageOrTensor>(img: T, angle: number, opts: RotateOptions = {}): T {
   const p = toPlanes(img, 'rotate');
   const { width: w, height: h } = p;
-  const center: [number, number] = opts.center ? [opts.center[0], opts.center[1]] : [w * 0.5, h * 0.5];
-  const m = inverseAffineMatrix(center, -angle, [0, 0], 1, [0, 0]);
+  const a = ((angle % 360) + 360) % 360;
+  if (!opts.center) {
+    if (a === 0) return p.rebuild((p.data as HostArray).slice(), w, h) as T;
+    if (a === 180) return halfTurn(p) as T;
+    if ((a === 90 || a === 270) && (opts.expand || w === h)) return quarterTurn(p, a === 270) as T;
+  }
+  const center: [number, number] = opts.center ? [opts.center[0], opts.center[1]] : [w / 2, h / 2];
+  const r = (-a * Math.PI) / 180;
+  const m = [round15(Math.cos(r)), round15(Math.sin(r)), 0, round15(-Math.sin(r)), round15(Math.cos(r)), 0];
+  const fwd = (x: number, y: number): [number, number] => [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
+  [m[2], m[5]] = fwd(-center[0], -center[1]);
+  m[2] += center[0];
+  m[5] += center[1];
   let outW = w;
   let outH = h;
   if (opts.expand) {
-    // PIL: the bounding box of the rotated corners, and the matrix re-centred on it
-    const fwd = (x: number, y: number) => [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
+    // PIL: the bounding box of the transformed corners, and the matrix moved onto it
     const xs: number[] = [];
     const ys: number[] = [];
     for (const [x, y] of [
@@ -125,15 +213,13 @@ export function rotate<T extends ImageOrTensor>(img: T, angle: number, opts: Rot
       [w, h],
       [0, h],
     ]) {
-      const [a, b] = fwd(x, y);
-      xs.push(a);
-      ys.push(b);
+      const [u, v] = fwd(x, y);
+      xs.push(u);
+      ys.push(v);
     }
-    outW = Math.ceil(Math.max(...xs) - 1e-9) - Math.floor(Math.min(...xs) + 1e-9);
-    outH = Math.ceil(Math.max(...ys) - 1e-9) - Math.floor(Math.min(...ys) + 1e-9);
-    const [nx, ny] = fwd(-(outW - w) / 2, -(outH - h) / 2);
-    m[2] = nx;
-    m[5] = ny;
+    outW = Math.ceil(Math.max(...xs)) - Math.floor(Math.min(...xs));
+    outH = Math.ceil(Math.max(...ys)) - Math.floor(Math.min(...ys));
+    [m[2], m[5]] = fwd(-(outW - w) / 2, -(outH - h) / 2);
   }
   return warpAffine(p, m, outW, outH, opts.interpolation ?? 'nearest', planeFill(p, opts.fill ?? 0)) as T;
 }
@@ -154,10 +240,19 @@ export function affine<T extends ImageOrTensor>(
   opts: AffineOptions = {},
 ): T {
   const p = toPlanes(img, 'affine');
-  const center: [number, number] = opts.center ? [opts.center[0], opts.center[1]] : [p.width * 0.5, p.height * 0.5];
+  const center: [number, number] = opts.center
+    ? [opts.center[0], opts.center[1]]
+    : [p.width * 0.5, p.height * 0.5];
   const sh: [number, number] = typeof shear === 'number' ? [shear, 0] : [shear[0], shear[1]];
   const m = inverseAffineMatrix(center, angle, translate, scale, sh);
-  return warpAffine(p, m, p.width, p.height, opts.interpolation ?? 'nearest', planeFill(p, opts.fill ?? 0)) as T;
+  return warpAffine(
+    p,
+    m,
+    p.width,
+    p.height,
+    opts.interpolation ?? 'nearest',
+    planeFill(p, opts.fill ?? 0),
+  ) as T;
 }
 
 function range(v: number | readonly number[], name: string, op: string): [number, number] {
@@ -215,9 +310,11 @@ export class RandomAffine extends Transform {
     super('RandomAffine', [degrees, opts]);
     this.degrees = range(degrees, 'degrees', 'RandomAffine');
     this.translate = opts.translate ?? null;
-    if (this.translate && this.translate.some((t) => t < 0 || t > 1)) throw new RangeError('RandomAffine: translation values should be between 0 and 1');
+    if (this.translate?.some((t) => t < 0 || t > 1))
+      throw new RangeError('RandomAffine: translation values should be between 0 and 1');
     this.scale = opts.scale ?? null;
-    if (this.scale && this.scale.some((s) => s <= 0)) throw new RangeError('RandomAffine: scale values should be positive');
+    if (this.scale?.some((s) => s <= 0))
+      throw new RangeError('RandomAffine: scale values should be positive');
     const sh = opts.shear ?? null;
     if (sh === null) this.shear = null;
     else if (typeof sh === 'number') this.shear = range(sh, 'shear', 'RandomAffine');

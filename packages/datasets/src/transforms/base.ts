@@ -1,6 +1,6 @@
 import { materialize } from '../host-tensor.js';
 import { type Rng, torchRng } from '../random.js';
-import { type Spec, SpecError, encodeArgs } from '../spec.js';
+import { encodeArgs, type Spec, SpecError } from '../spec.js';
 
 /**
  * A transform maps a sample (a `RawImage`, a tensor, a label) to another. Random transforms draw from
@@ -9,6 +9,7 @@ import { type Spec, SpecError, encodeArgs } from '../spec.js';
  *
  * `apply` returns a value or a promise (transforms that call sharp are asynchronous).
  */
+// biome-ignore lint/suspicious/noExplicitAny: a transform's input and output types are open by default, as in torchvision
 export abstract class Transform<I = any, O = any> {
   /** The built-in name and constructor arguments, from which `spec()` is made. */
   protected readonly specName: string | undefined;
@@ -57,6 +58,7 @@ export abstract class Transform<I = any, O = any> {
 }
 
 /** A transform or a plain function (which behaves like `Lambda`). */
+// biome-ignore lint/suspicious/noExplicitAny: user functions of any signature are accepted
 export type TransformLike<I = any, O = any> = Transform<I, O> | ((input: I) => O | Promise<O>);
 
 export function applyTransform(t: TransformLike, input: unknown, rng: Rng = torchRng): unknown {
@@ -65,10 +67,12 @@ export function applyTransform(t: TransformLike, input: unknown, rng: Rng = torc
 }
 
 /** A user function as a transform (not serialisable: a DataLoader with workers runs it in the main thread). */
+// biome-ignore lint/suspicious/noExplicitAny: as Transform
 export class Lambda<I = any, O = any> extends Transform<I, O> {
   constructor(readonly lambd: (input: I) => O | Promise<O>) {
     super();
-    if (typeof lambd !== 'function') throw new TypeError(`Lambda: argument should be callable, got ${typeof lambd}`);
+    if (typeof lambd !== 'function')
+      throw new TypeError(`Lambda: argument should be callable, got ${typeof lambd}`);
   }
 
   apply(input: I): O | Promise<O> {
@@ -76,7 +80,9 @@ export class Lambda<I = any, O = any> extends Transform<I, O> {
   }
 
   override spec(): Spec {
-    throw new SpecError(`Lambda(${this.lambd.name || '<function>'}) holds a function, which cannot be sent to a worker thread`);
+    throw new SpecError(
+      `Lambda(${this.lambd.name || '<function>'}) holds a function, which cannot be sent to a worker thread`,
+    );
   }
 
   override toString(): string {

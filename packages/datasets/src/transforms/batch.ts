@@ -1,5 +1,5 @@
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { DatasetError } from '../errors.js';
 import { type Rng, torchRng } from '../random.js';
 import { pair, pyTuple } from '../util.js';
@@ -83,7 +83,9 @@ export class BatchRandomCrop extends Transform<Tensor, Tensor> {
     this.padding = opts.padding === undefined || opts.padding === null ? null : parsePadding(opts.padding);
     this.paddingMode = opts.paddingMode ?? 'constant';
     if (!['constant', 'edge', 'reflect'].includes(this.paddingMode)) {
-      throw new RangeError(`BatchRandomCrop: padding mode should be constant, edge or reflect, got ${this.paddingMode}`);
+      throw new RangeError(
+        `BatchRandomCrop: padding mode should be constant, edge or reflect, got ${this.paddingMode}`,
+      );
     }
     this.fill = opts.fill ?? 0;
   }
@@ -99,7 +101,9 @@ export class BatchRandomCrop extends Transform<Tensor, Tensor> {
     const [n, c, hp, wp] = padded.shape;
     const [th, tw] = this.size;
     if (hp < th || wp < tw) {
-      throw new DatasetError(`BatchRandomCrop: required crop size (${th}, ${tw}) is larger than input image size (${hp}, ${wp})`);
+      throw new DatasetError(
+        `BatchRandomCrop: required crop size (${th}, ${tw}) is larger than input image size (${hp}, ${wp})`,
+      );
     }
     const plane = th * tw;
     const idx = new Int32Array(n * c * plane);
@@ -107,11 +111,15 @@ export class BatchRandomCrop extends Transform<Tensor, Tensor> {
       const i = Math.floor(rng.random() * (hp - th + 1));
       const j = Math.floor(rng.random() * (wp - tw + 1));
       const base = s * c * plane;
-      for (let y = 0; y < th; y++) for (let xx = 0; xx < tw; xx++) idx[base + y * tw + xx] = (i + y) * wp + j + xx;
+      for (let y = 0; y < th; y++)
+        for (let xx = 0; xx < tw; xx++) idx[base + y * tw + xx] = (i + y) * wp + j + xx;
       for (let ch = 1; ch < c; ch++) idx.copyWithin(base + ch * plane, base, base + plane);
     }
     const index = torch.tensor(idx, { dtype: 'int32', shape: [n, c, plane], device: x.device });
-    return padded.reshape(n, c, hp * wp).gather(2, index).reshape(n, c, th, tw);
+    return padded
+      .reshape(n, c, hp * wp)
+      .gather(2, index)
+      .reshape(n, c, th, tw);
   }
 
   protected override reprArgs(): string {

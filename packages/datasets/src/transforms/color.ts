@@ -39,6 +39,8 @@ function blend(img: RawImage, degenerate: Uint8Array | number, factor: number): 
   const out = new Uint8Array(data.length);
   const n = width * height;
   const perPixel = typeof degenerate !== 'number';
+  // PIL's ImagingBlend computes in C float
+  const alpha = Math.fround(factor);
   for (let i = 0; i < n; i++) {
     const d = perPixel ? (degenerate as Uint8Array)[i] : (degenerate as number);
     for (let ch = 0; ch < c; ch++) {
@@ -47,7 +49,7 @@ function blend(img: RawImage, degenerate: Uint8Array | number, factor: number): 
         out[k] = data[k];
         continue;
       }
-      const v = Math.fround(d + factor * (data[k] - d));
+      const v = Math.fround(d + Math.fround(alpha * (data[k] - d)));
       out[k] = v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);
     }
   }
@@ -80,7 +82,8 @@ export function adjustSaturation(img: RawImage, factor: number): RawImage {
 
 /** torchvision.transforms.functional.adjust_hue: shifts the hue channel of PIL's HSV by factor * 255 (mod 256). */
 export function adjustHue(img: RawImage, factor: number): RawImage {
-  if (!(factor >= -0.5 && factor <= 0.5)) throw new RangeError(`hue_factor (${factor}) is not in [-0.5, 0.5].`);
+  if (!(factor >= -0.5 && factor <= 0.5))
+    throw new RangeError(`hue_factor (${factor}) is not in [-0.5, 0.5].`);
   expectImage(img, 'adjustHue');
   if (img.channels < 3) return img;
   const { data, width, height, channels: c } = img;
@@ -155,7 +158,13 @@ export function adjustHue(img: RawImage, factor: number): RawImage {
 
 type Range = [number, number] | null;
 
-function jitterRange(v: number | readonly [number, number] | undefined, name: string, center: number, bound: [number, number], clipFirstOnZero: boolean): Range {
+function jitterRange(
+  v: number | readonly [number, number] | undefined,
+  name: string,
+  center: number,
+  bound: [number, number],
+  clipFirstOnZero: boolean,
+): Range {
   if (v === undefined || v === null) return null;
   let r: [number, number];
   if (typeof v === 'number') {
@@ -164,9 +173,12 @@ function jitterRange(v: number | readonly [number, number] | undefined, name: st
     if (clipFirstOnZero) r[0] = Math.max(r[0], 0);
   } else if (v.length === 2) {
     r = [v[0], v[1]];
-  } else throw new RangeError(`ColorJitter: ${name} should be a single number or a list/tuple with length 2.`);
+  } else
+    throw new RangeError(`ColorJitter: ${name} should be a single number or a list/tuple with length 2.`);
   if (!(bound[0] <= r[0] && r[0] <= r[1] && r[1] <= bound[1])) {
-    throw new RangeError(`ColorJitter: ${name} values should be between (${bound[0]}, ${bound[1]}), got (${r[0]}, ${r[1]})`);
+    throw new RangeError(
+      `ColorJitter: ${name} values should be between (${bound[0]}, ${bound[1]}), got (${r[0]}, ${r[1]})`,
+    );
   }
   return r[0] === center && r[1] === center ? null : r;
 }
@@ -228,7 +240,8 @@ export class Grayscale extends Transform {
 
   constructor(numOutputChannels: 1 | 3 = 1) {
     super('Grayscale', [numOutputChannels]);
-    if (numOutputChannels !== 1 && numOutputChannels !== 3) throw new RangeError('Grayscale: num_output_channels should be either 1 or 3');
+    if (numOutputChannels !== 1 && numOutputChannels !== 3)
+      throw new RangeError('Grayscale: num_output_channels should be either 1 or 3');
     this.numOutputChannels = numOutputChannels;
   }
 

@@ -1,7 +1,11 @@
+import { RawImage } from '../image.js';
 import type { Rng } from '../random.js';
 import { torchRng } from '../random.js';
 import { isPromiseLike } from '../util.js';
-import { Transform, type TransformLike, applyTransform } from './base.js';
+import { applyTransform, Transform, type TransformLike } from './base.js';
+import { RandomCrop } from './crop.js';
+import { RandomHorizontalFlip } from './flip.js';
+import { Normalize, ToTensor } from './tensor.js';
 
 function indent(t: TransformLike): string {
   const s = typeof t === 'function' ? 'Lambda()' : String(t);
@@ -23,18 +27,69 @@ function runChain(list: readonly TransformLike[], start: number, x: unknown, rng
   return x;
 }
 
+/** ToTensor then Normalize as one pass over the bytes (the same values as the two steps). */
+class ToTensorNormalize extends Transform {
+  constructor(
+    private readonly toTensor: ToTensor,
+    private readonly normalize: Normalize,
+  ) {
+    super('ToTensorNormalize', []);
+  }
+
+  apply(img: unknown): unknown {
+    return img instanceof RawImage
+      ? this.normalize.fromImage(img)
+      : this.normalize.apply(this.toTensor.apply(img as RawImage));
+  }
+}
+
+/** RandomCrop then RandomHorizontalFlip as one remap (the same draws and pixels as the two steps). */
+class RandomCropFlip extends Transform {
+  constructor(
+    private readonly crop: RandomCrop,
+    private readonly flip: RandomHorizontalFlip,
+  ) {
+    super('RandomCropFlip', []);
+  }
+
+  apply(img: unknown, rng: Rng = torchRng): unknown {
+    return this.crop.applyWithFlip(img as RawImage, this.flip.p, rng);
+  }
+}
+
+const exactly = (t: unknown, C: abstract new (...a: never[]) => unknown) =>
+  t instanceof C && (t as object).constructor === C;
+
+function fuse(list: readonly TransformLike[]): TransformLike[] {
+  const out: TransformLike[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i];
+    const next = list[i + 1];
+    if (exactly(t, ToTensor) && exactly(next, Normalize) && !(next as Normalize).inplace) {
+      out.push(new ToTensorNormalize(t as ToTensor, next as Normalize));
+      i++;
+    } else if (exactly(t, RandomCrop) && exactly(next, RandomHorizontalFlip)) {
+      out.push(new RandomCropFlip(t as RandomCrop, next as RandomHorizontalFlip));
+      i++;
+    } else out.push(t);
+  }
+  return out;
+}
+
 /** Applies transforms in order (torchvision.transforms.Compose). Synchronous when all of them are. */
 export class Compose extends Transform {
   readonly transforms: readonly TransformLike[];
+  private readonly plan: readonly TransformLike[];
 
   constructor(transforms: readonly TransformLike[]) {
     super('Compose', [transforms]);
     if (!Array.isArray(transforms)) throw new TypeError('Compose: expected a list of transforms');
     this.transforms = [...transforms];
+    this.plan = fuse(this.transforms);
   }
 
   apply(x: unknown, rng: Rng = torchRng): unknown {
-    return runChain(this.transforms, 0, x, rng);
+    return runChain(this.plan, 0, x, rng);
   }
 
   override toString(): string {
@@ -71,7 +126,7 @@ export class RandomChoice extends Transform {
   constructor(transforms: readonly TransformLike[], p: readonly number[] | null = null) {
     super('RandomChoice', [transforms, p]);
     if (p !== null && p.length !== transforms.length) {
-      throw new RangeError('RandomChoice: the length of p doesn\'t match the number of transforms');
+      throw new RangeError("RandomChoice: the length of p doesn't match the number of transforms");
     }
     this.transforms = [...transforms];
     this.p = p;

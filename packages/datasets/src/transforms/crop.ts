@@ -4,7 +4,7 @@ import { fillValues } from '../image.js';
 import { type Rng, torchRng } from '../random.js';
 import { pair, pyRound, pyTuple } from '../util.js';
 import { Transform } from './base.js';
-import { type ImageOrTensor, type Planes, imageSize, toPlanes } from './planes.js';
+import { type ImageOrTensor, imageSize, type Planes, toPlanes } from './planes.js';
 
 export type PaddingMode = 'constant' | 'edge' | 'reflect' | 'symmetric';
 const PADDING_MODES: readonly PaddingMode[] = ['constant', 'edge', 'reflect', 'symmetric'];
@@ -69,7 +69,9 @@ export function remap(p: Planes, mapY: Int32Array, mapX: Int32Array, fill: reado
       const sy = mapY[y];
       const oRow = oBase + y * outW * c;
       if (sy < 0) {
-        if (hasFill) for (let x = 0; x < outW; x++) for (let ch = 0; ch < c; ch++) out[oRow + x * c + ch] = c === 1 ? planeFill : fill[ch];
+        if (hasFill)
+          for (let x = 0; x < outW; x++)
+            for (let ch = 0; ch < c; ch++) out[oRow + x * c + ch] = c === 1 ? planeFill : fill[ch];
         continue;
       }
       const sRow = sBase + sy * p.width * c;
@@ -99,11 +101,14 @@ export function remap(p: Planes, mapY: Int32Array, mapX: Int32Array, fill: reado
 /** [left, top, right, bottom] from torchvision's padding forms: n, [lr, tb], [l, t, r, b]. */
 export function parsePadding(padding: number | readonly number[]): [number, number, number, number] {
   const p = typeof padding === 'number' ? [padding] : [...padding];
-  if (p.some((v) => !Number.isInteger(v))) throw new RangeError(`Pad: padding must be integers, got ${pyTuple(p)}`);
+  if (p.some((v) => !Number.isInteger(v)))
+    throw new RangeError(`Pad: padding must be integers, got ${pyTuple(p)}`);
   if (p.length === 1) return [p[0], p[0], p[0], p[0]];
   if (p.length === 2) return [p[0], p[1], p[0], p[1]];
   if (p.length === 4) return [p[0], p[1], p[2], p[3]];
-  throw new RangeError(`Pad: padding must be an int or a 1, 2, or 4 element sequence, got ${p.length} elements`);
+  throw new RangeError(
+    `Pad: padding must be an int or a 1, 2, or 4 element sequence, got ${p.length} elements`,
+  );
 }
 
 function planeFill(p: Planes, fill: number | readonly number[]): number[] {
@@ -132,11 +137,22 @@ export function cropPadded<T extends ImageOrTensor>(
   fill: number | readonly number[] = 0,
 ): T {
   const p = toPlanes(img, 'crop');
-  return remap(p, axisMap(height, top, p.height, mode), axisMap(width, left, p.width, mode), planeFill(p, fill)) as T;
+  return remap(
+    p,
+    axisMap(height, top, p.height, mode),
+    axisMap(width, left, p.width, mode),
+    planeFill(p, fill),
+  ) as T;
 }
 
 /** torchvision.transforms.functional.crop (outside the input is filled with 0). */
-export function crop<T extends ImageOrTensor>(img: T, top: number, left: number, height: number, width: number): T {
+export function crop<T extends ImageOrTensor>(
+  img: T,
+  top: number,
+  left: number,
+  height: number,
+  width: number,
+): T {
   return cropPadded(img, top, left, height, width);
 }
 
@@ -246,12 +262,16 @@ export class RandomCrop extends Transform {
     this.paddingMode = checkMode(opts.paddingMode ?? 'constant');
   }
 
-  apply<T extends ImageOrTensor>(img: T, rng: Rng = torchRng): T {
-    const p = toPlanes(img, 'RandomCrop');
+  private mapCache: { w: number; h: number; mapX: Int32Array; mapY: Int32Array } | null = null;
+
+  /** The axis maps of the padded input (cached per input size): padded index -> input index or -1. */
+  private paddedMaps(width: number, height: number): { mapX: Int32Array; mapY: Int32Array } {
+    const c = this.mapCache;
+    if (c && c.w === width && c.h === height) return c;
     const [th, tw] = this.size;
     // each padding stage is an axis map composed onto the previous one
-    let mapX = identity(p.width);
-    let mapY = identity(p.height);
+    let mapX = identity(width);
+    let mapY = identity(height);
     const stage = (l: number, t: number, r: number, b: number) => {
       mapX = compose(axisMap(mapX.length + l + r, -l, mapX.length, this.paddingMode), mapX);
       mapY = compose(axisMap(mapY.length + t + b, -t, mapY.length, this.paddingMode), mapY);
@@ -265,10 +285,20 @@ export class RandomCrop extends Transform {
       const d = th - mapY.length;
       stage(0, d, 0, d);
     }
+    this.mapCache = { w: width, h: height, mapX, mapY };
+    return this.mapCache;
+  }
+
+  /** Draws the window (torchvision's get_params) and returns its axis maps into the input. */
+  cropMaps(width: number, height: number, rng: Rng): { mapX: Int32Array; mapY: Int32Array } {
+    const { mapX, mapY } = this.paddedMaps(width, height);
+    const [th, tw] = this.size;
     const w = mapX.length;
     const h = mapY.length;
     if (h < th || w < tw) {
-      throw new DatasetError(`RandomCrop: required crop size (${th}, ${tw}) is larger than input image size (${h}, ${w})`);
+      throw new DatasetError(
+        `RandomCrop: required crop size (${th}, ${tw}) is larger than input image size (${h}, ${w})`,
+      );
     }
     let i = 0;
     let j = 0;
@@ -276,7 +306,24 @@ export class RandomCrop extends Transform {
       i = Math.floor(rng.random() * (h - th + 1));
       j = Math.floor(rng.random() * (w - tw + 1));
     }
-    return remap(p, mapY.subarray(i, i + th), mapX.subarray(j, j + tw), planeFill(p, this.fill)) as T;
+    return { mapY: mapY.subarray(i, i + th), mapX: mapX.subarray(j, j + tw) };
+  }
+
+  apply<T extends ImageOrTensor>(img: T, rng: Rng = torchRng): T {
+    const p = toPlanes(img, 'RandomCrop');
+    const { mapX, mapY } = this.cropMaps(p.width, p.height, rng);
+    return remap(p, mapY, mapX, planeFill(p, this.fill)) as T;
+  }
+
+  /**
+   * RandomCrop then a random horizontal flip with probability `flipP`, in one pass (Compose fuses the
+   * pair): the same random draws, in the same order, and the same pixels as the two transforms.
+   */
+  applyWithFlip<T extends ImageOrTensor>(img: T, flipP: number, rng: Rng = torchRng): T {
+    const p = toPlanes(img, 'RandomCrop');
+    const { mapX, mapY } = this.cropMaps(p.width, p.height, rng);
+    const flip = rng.random() < flipP;
+    return remap(p, mapY, flip ? mapX.slice().reverse() : mapX, planeFill(p, this.fill)) as T;
   }
 
   protected override reprArgs(): string {

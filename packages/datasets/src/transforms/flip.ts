@@ -16,6 +16,16 @@ export function hflip<T extends ImageOrTensor>(img: T): T {
       const last = base + w - 1;
       for (let x = 0; x < w; x++) out[base + x] = src[last - x];
     }
+  } else if (c === 3) {
+    for (let r = 0; r < rows; r++) {
+      const base = r * w * 3;
+      for (let x = 0, s = base + (w - 1) * 3; x < w; x++, s -= 3) {
+        const o = base + x * 3;
+        out[o] = src[s];
+        out[o + 1] = src[s + 1];
+        out[o + 2] = src[s + 2];
+      }
+    }
   } else {
     for (let r = 0; r < rows; r++) {
       const base = r * w * c;

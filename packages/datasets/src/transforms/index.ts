@@ -3,47 +3,48 @@
  * `ToTensor` turns it into a CHW float tensor; the tensor transforms (Normalize, RandomErasing) take
  * tensors. Flips, crops, pads, resizes, rotations and affine warps take a CHW tensor too.
  */
-export { Transform, Lambda, type TransformLike, applyTransform } from './base.js';
+
+export {
+  RandomAffine,
+  type RandomAffineOptions,
+  RandomRotation,
+  type RandomRotationOptions,
+  type WarpInterpolation,
+} from './affine.js';
+export { applyTransform, Lambda, Transform, type TransformLike } from './base.js';
+export {
+  BatchNormalize,
+  BatchRandomCrop,
+  type BatchRandomCropOptions,
+  BatchRandomHorizontalFlip,
+  BatchRandomVerticalFlip,
+} from './batch.js';
+export { ColorJitter, type ColorJitterOptions, Grayscale, RandomGrayscale } from './color.js';
 export { Compose, RandomApply, RandomChoice, RandomOrder } from './compose.js';
 export {
-  ToTensor,
-  PILToTensor,
-  ToPILImage,
-  Normalize,
-  RandomErasing,
-  ConvertImageDtype,
-  type NormalizeOptions,
-  type RandomErasingOptions,
-} from './tensor.js';
-export {
-  Pad,
   CenterCrop,
-  RandomCrop,
-  type PadOptions,
+  Pad,
   type PaddingMode,
+  type PadOptions,
+  RandomCrop,
   type RandomCropOptions,
 } from './crop.js';
 export { RandomHorizontalFlip, RandomVerticalFlip } from './flip.js';
+export * as functional from './functional.js';
 export {
-  Resize,
-  RandomResizedCrop,
   type Interpolation,
-  type ResizeOptions,
+  RandomResizedCrop,
   type RandomResizedCropOptions,
+  Resize,
+  type ResizeOptions,
 } from './resize.js';
 export {
-  RandomRotation,
-  RandomAffine,
-  type WarpInterpolation,
-  type RandomRotationOptions,
-  type RandomAffineOptions,
-} from './affine.js';
-export { ColorJitter, Grayscale, RandomGrayscale, type ColorJitterOptions } from './color.js';
-export {
-  BatchRandomHorizontalFlip,
-  BatchRandomVerticalFlip,
-  BatchRandomCrop,
-  BatchNormalize,
-  type BatchRandomCropOptions,
-} from './batch.js';
-export * as functional from './functional.js';
+  ConvertImageDtype,
+  Normalize,
+  type NormalizeOptions,
+  PILToTensor,
+  RandomErasing,
+  type RandomErasingOptions,
+  ToPILImage,
+  ToTensor,
+} from './tensor.js';

@@ -37,7 +37,8 @@ export function toPlanes(x: unknown, op: string): Planes {
   if (x instanceof HostTensor || isTensor(x)) {
     const host = toHost(x as HostTensor | Tensor, op);
     const shape = host.shape;
-    if (shape.length < 2) throw new DatasetError(`${op}: expected a tensor of shape (..., H, W), got [${shape.join(', ')}]`);
+    if (shape.length < 2)
+      throw new DatasetError(`${op}: expected a tensor of shape (..., H, W), got [${shape.join(', ')}]`);
     const height = shape[shape.length - 2];
     const width = shape[shape.length - 1];
     const planes = host.data.length / (width * height || 1);
@@ -56,7 +57,9 @@ export function toPlanes(x: unknown, op: string): Planes {
       alloc: (w, h) => make(w * h * planes),
     };
   }
-  throw new DatasetError(`${op}: expected an image (RawImage) or a tensor, got ${x === null ? 'null' : typeof x}`);
+  throw new DatasetError(
+    `${op}: expected an image (RawImage) or a tensor, got ${x === null ? 'null' : typeof x}`,
+  );
 }
 
 /** [width, height] of an image or a (..., H, W) tensor. */

@@ -4,7 +4,7 @@ import { type Rng, torchRng, uniform } from '../random.js';
 import { pair, pyRound, pyTuple } from '../util.js';
 import { Transform } from './base.js';
 import { cropPadded } from './crop.js';
-import { type ImageOrTensor, type Planes, imageSize, toPlanes } from './planes.js';
+import { type ImageOrTensor, imageSize, type Planes, toPlanes } from './planes.js';
 
 export type Interpolation = 'nearest' | 'bilinear' | 'bicubic' | 'box' | 'lanczos';
 
@@ -30,7 +30,7 @@ const FILTERS: Record<Exclude<Interpolation, 'nearest'>, Filter> = {
     support: 3,
     f: (x) => {
       const sinc = (v: number) => (v === 0 ? 1 : Math.sin(Math.PI * v) / (Math.PI * v));
-      return x > -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0;
+      return x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0;
     },
   },
 };
@@ -70,38 +70,71 @@ function coefficients(inSize: number, outSize: number, filter: Filter, antialias
   return { bounds, weights, ksize };
 }
 
+/** PIL's 8-bit path: weights in fixed point with 22 fractional bits, rounded half away from zero. */
+const PRECISION_BITS = 22;
+
+function fixedWeights(weights: Float64Array): Float64Array {
+  const out = new Float64Array(weights.length);
+  const one = 2 ** PRECISION_BITS;
+  for (let i = 0; i < weights.length; i++) out[i] = Math.trunc(weights[i] < 0 ? -0.5 + weights[i] * one : 0.5 + weights[i] * one);
+  return out;
+}
+
+/** PIL's clip8 of a fixed-point sum that started at half a unit. */
+function clip8(ss: number): number {
+  if (ss >= 2 ** (PRECISION_BITS + 8)) return 255;
+  if (ss <= 0) return 0;
+  return Math.floor(ss / 2 ** PRECISION_BITS);
+}
+
 /**
  * Resamples every plane to outW x outH with PIL's separable convolution (antialiased when shrinking, as
  * PIL and torchvision do): horizontal pass, then vertical; bytes are rounded after each pass like PIL.
  */
-export function resample(p: Planes, outW: number, outH: number, interpolation: Interpolation, antialias = true): unknown {
+export function resample(
+  p: Planes,
+  outW: number,
+  outH: number,
+  interpolation: Interpolation,
+  antialias = true,
+): unknown {
   const { width: w, height: h, interleave: c } = p;
   if (outW === w && outH === h) return p.rebuild((p.data as HostArray).slice(), w, h);
   const src = p.data;
   const isBytes = src instanceof Uint8Array;
   const out = p.alloc(outW, outH);
   if (interpolation === 'nearest') {
+    // PIL's ImagingScaleAffine: the source position is accumulated step by step (and truncated)
     const sx = new Int32Array(outW);
     const sy = new Int32Array(outH);
-    for (let x = 0; x < outW; x++) sx[x] = Math.min(w - 1, Math.floor((x + 0.5) * (w / outW)));
-    for (let y = 0; y < outH; y++) sy[y] = Math.min(h - 1, Math.floor((y + 0.5) * (h / outH)));
+    const ax = w / outW;
+    const ay = h / outH;
+    for (let x = 0, xo = ax * 0.5; x < outW; x++, xo += ax) sx[x] = Math.min(w - 1, Math.trunc(xo));
+    for (let y = 0, yo = ay * 0.5; y < outH; y++, yo += ay) sy[y] = Math.min(h - 1, Math.trunc(yo));
     for (let pl = 0; pl < p.planes; pl++) {
       const sb = pl * w * h * c;
       const ob = pl * outW * outH * c;
       for (let y = 0; y < outH; y++) {
         const sRow = sb + sy[y] * w * c;
         const oRow = ob + y * outW * c;
-        for (let x = 0; x < outW; x++) for (let ch = 0; ch < c; ch++) out[oRow + x * c + ch] = src[sRow + sx[x] * c + ch];
+        for (let x = 0; x < outW; x++)
+          for (let ch = 0; ch < c; ch++) out[oRow + x * c + ch] = src[sRow + sx[x] * c + ch];
       }
     }
     return p.rebuild(out, outW, outH);
   }
   const filter = FILTERS[interpolation];
-  const store = isBytes ? (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v)) : (v: number) => v;
+  // bytes: PIL's fixed point (the sum starts at half a unit, then clip8); floats: plain sums
+  const start = isBytes ? 2 ** (PRECISION_BITS - 1) : 0;
+  const store = isBytes ? clip8 : (v: number) => v;
+  const coeffs = (inSize: number, outSize: number) => {
+    const k = coefficients(inSize, outSize, filter, antialias);
+    return isBytes ? { ...k, weights: fixedWeights(k.weights) } : k;
+  };
   // horizontal pass: w -> outW, all h rows
   let tmp: HostArray;
   if (outW !== w) {
-    const { bounds, weights, ksize } = coefficients(w, outW, filter, antialias);
+    const { bounds, weights, ksize } = coeffs(w, outW);
     tmp = isBytes ? new Uint8Array(outW * h * c * p.planes) : new Float64Array(outW * h * c * p.planes);
     const rows = h * p.planes;
     for (let r = 0; r < rows; r++) {
@@ -112,7 +145,7 @@ export function resample(p: Planes, outW: number, outH: number, interpolation: I
         const n = bounds[2 * x + 1];
         const k = x * ksize;
         for (let ch = 0; ch < c; ch++) {
-          let ss = 0;
+          let ss = start;
           for (let t = 0; t < n; t++) ss += src[sRow + (xmin + t) * c + ch] * weights[k + t];
           tmp[oRow + x * c + ch] = store(ss);
         }
@@ -121,7 +154,7 @@ export function resample(p: Planes, outW: number, outH: number, interpolation: I
   } else tmp = src as HostArray;
   // vertical pass: h -> outH
   if (outH !== h) {
-    const { bounds, weights, ksize } = coefficients(h, outH, filter, antialias);
+    const { bounds, weights, ksize } = coeffs(h, outH);
     const row = outW * c;
     for (let pl = 0; pl < p.planes; pl++) {
       const sb = pl * h * row;
@@ -132,7 +165,7 @@ export function resample(p: Planes, outW: number, outH: number, interpolation: I
         const k = y * ksize;
         const oRow = ob + y * row;
         for (let i = 0; i < row; i++) {
-          let ss = 0;
+          let ss = start;
           for (let t = 0; t < n; t++) ss += tmp[sb + (ymin + t) * row + i] * weights[k + t];
           out[oRow + i] = store(ss);
         }
@@ -143,7 +176,12 @@ export function resample(p: Planes, outW: number, outH: number, interpolation: I
 }
 
 /** torchvision's output size for Resize: an int sets the smaller edge (keeping the aspect ratio). */
-export function resizedSize(w: number, h: number, size: number | readonly number[], maxSize?: number): [number, number] {
+export function resizedSize(
+  w: number,
+  h: number,
+  size: number | readonly number[],
+  maxSize?: number,
+): [number, number] {
   if (typeof size !== 'number' && size.length === 2) return [size[1], size[0]];
   const requested = typeof size === 'number' ? size : size[0];
   const [short, long] = w <= h ? [w, h] : [h, w];
@@ -151,7 +189,9 @@ export function resizedSize(w: number, h: number, size: number | readonly number
   let newLong = Math.trunc((requested * long) / short);
   if (maxSize !== undefined) {
     if (maxSize <= requested) {
-      throw new RangeError(`Resize: max_size = ${maxSize} must be strictly greater than the requested size for the smaller edge size = ${requested}`);
+      throw new RangeError(
+        `Resize: max_size = ${maxSize} must be strictly greater than the requested size for the smaller edge size = ${requested}`,
+      );
     }
     if (newLong > maxSize) {
       newShort = Math.trunc((maxSize * newShort) / newLong);
@@ -190,7 +230,9 @@ export class Resize extends Transform {
   constructor(size: number | readonly number[], opts: ResizeOptions = {}) {
     super('Resize', [size, opts]);
     if (typeof size !== 'number' && size.length !== 1 && size.length !== 2) {
-      throw new RangeError(`Resize: size should be an int or a sequence of length 1 or 2, got ${size.length}`);
+      throw new RangeError(
+        `Resize: size should be an int or a sequence of length 1 or 2, got ${size.length}`,
+      );
     }
     this.size = size;
     this.interpolation = checkInterpolation(opts.interpolation ?? 'bilinear', 'Resize');
@@ -264,7 +306,13 @@ export class RandomResizedCrop extends Transform {
     const [width, height] = imageSize(img, 'RandomResizedCrop');
     const [i, j, h, w] = this.params(width, height, rng);
     const cropped = cropPadded(img, i, j, h, w);
-    return resample(toPlanes(cropped, 'RandomResizedCrop'), this.size[1], this.size[0], this.interpolation, this.antialias) as T;
+    return resample(
+      toPlanes(cropped, 'RandomResizedCrop'),
+      this.size[1],
+      this.size[0],
+      this.interpolation,
+      this.antialias,
+    ) as T;
   }
 
   protected override reprArgs(): string {

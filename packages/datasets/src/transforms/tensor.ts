@@ -1,9 +1,9 @@
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { DatasetError } from '../errors.js';
-import { HostTensor, type TensorLike, isTensor, toHost } from '../host-tensor.js';
+import { HostTensor, isTensor, type TensorLike, toHost } from '../host-tensor.js';
 import { RawImage } from '../image.js';
-import { type Rng, normal, torchRng, uniform } from '../random.js';
+import { normal, type Rng, torchRng, uniform } from '../random.js';
 import { pyRound, pyTuple } from '../util.js';
 import { Transform } from './base.js';
 
@@ -59,7 +59,8 @@ export class PILToTensor extends Transform<RawImage, Tensor | HostTensor> {
     const { data, width, height, channels } = expectImage(img, 'PILToTensor');
     const hw = width * height;
     const out = new Int32Array(channels * hw);
-    for (let ch = 0; ch < channels; ch++) for (let p = 0; p < hw; p++) out[ch * hw + p] = data[p * channels + ch];
+    for (let ch = 0; ch < channels; ch++)
+      for (let p = 0; p < hw; p++) out[ch * hw + p] = data[p * channels + ch];
     return new HostTensor(out, [channels, height, width], 'int32');
   }
 }
@@ -79,7 +80,7 @@ export function tensorToImage(x: TensorLike, op = 'ToPILImage'): RawImage {
   for (let ch = 0; ch < c; ch++) {
     for (let p = 0; p < hw; p++) {
       const v = float ? Math.trunc(src[ch * hw + p] * 255) : src[ch * hw + p];
-      out[p * c + ch] = v < 0 ? 0 : v > 255 ? 255 : v;
+      out[p * c + ch] = Math.min(255, Math.max(0, v));
     }
   }
   return new RawImage(out, ww, hh, c);
@@ -113,7 +114,11 @@ export class Normalize extends Transform<TensorLike, TensorLike> {
   private readonly stdF: Float32Array;
   private tensors: { device: string; mean: Tensor; std: Tensor } | null = null;
 
-  constructor(mean: number | readonly number[], std: number | readonly number[], opts: NormalizeOptions = {}) {
+  constructor(
+    mean: number | readonly number[],
+    std: number | readonly number[],
+    opts: NormalizeOptions = {},
+  ) {
     const m = typeof mean === 'number' ? [mean] : [...mean];
     const s = typeof std === 'number' ? [std] : [...std];
     super('Normalize', [m, s, opts]);
@@ -123,7 +128,9 @@ export class Normalize extends Transform<TensorLike, TensorLike> {
     this.meanF = Float32Array.from(m);
     this.stdF = Float32Array.from(s);
     if (this.stdF.some((v) => v === 0)) {
-      throw new DatasetError(`Normalize: std evaluated to zero after conversion to float32, leading to division by zero (std=${pyTuple(s)})`);
+      throw new DatasetError(
+        `Normalize: std evaluated to zero after conversion to float32, leading to division by zero (std=${pyTuple(s)})`,
+      );
     }
   }
 
@@ -135,16 +142,56 @@ export class Normalize extends Transform<TensorLike, TensorLike> {
 
   private channelsOf(shape: readonly number[]): number {
     if (shape.length < 3) {
-      throw new DatasetError(`Normalize: expected tensor to be a tensor image of size (..., C, H, W), got shape [${shape.join(', ')}]`);
+      throw new DatasetError(
+        `Normalize: expected tensor to be a tensor image of size (..., C, H, W), got shape [${shape.join(', ')}]`,
+      );
     }
     const c = shape[shape.length - 3];
     if (this.meanF.length !== 1 && this.meanF.length !== c) {
-      throw new DatasetError(`Normalize: mean has ${this.meanF.length} values for a tensor with ${c} channels`);
+      throw new DatasetError(
+        `Normalize: mean has ${this.meanF.length} values for a tensor with ${c} channels`,
+      );
     }
     if (this.stdF.length !== 1 && this.stdF.length !== c) {
       throw new DatasetError(`Normalize: std has ${this.stdF.length} values for a tensor with ${c} channels`);
     }
     return c;
+  }
+
+  private luts: Float32Array[] | null = null;
+
+  /**
+   * ToTensor followed by Normalize in one pass (Compose fuses them): a byte b of channel c becomes
+   * lut[c][b] = ((b / 255) - mean[c]) / std[c], computed with the same float32 steps as the two transforms.
+   */
+  fromImage(img: RawImage): HostTensor {
+    const { data, width, height, channels } = img;
+    const n = Math.max(this.meanF.length, this.stdF.length);
+    if (n !== 1 && n !== channels) return this.applyHost(imageToTensor(img));
+    if (!this.luts || this.luts.length < channels) {
+      const f = Math.fround;
+      this.luts = [];
+      for (let ch = 0; ch < Math.max(channels, n); ch++) {
+        const m = this.meanF[this.meanF.length === 1 ? 0 : ch];
+        const s = this.stdF[this.stdF.length === 1 ? 0 : ch];
+        const lut = new Float32Array(256);
+        for (let b = 0; b < 256; b++) lut[b] = f(f(INV255[b] - m) / s);
+        this.luts.push(lut);
+      }
+    }
+    const hw = width * height;
+    const out = new Float32Array(channels * hw);
+    if (channels === 1) {
+      const lut = this.luts[0];
+      for (let i = 0; i < hw; i++) out[i] = lut[data[i]];
+    } else {
+      for (let ch = 0; ch < channels; ch++) {
+        const lut = this.luts[ch];
+        const base = ch * hw;
+        for (let p = 0, s = ch; p < hw; p++, s += channels) out[base + p] = lut[data[s]];
+      }
+    }
+    return new HostTensor(out, [channels, height, width], 'float32');
   }
 
   private applyHost(x: HostTensor): HostTensor {
@@ -171,7 +218,8 @@ export class Normalize extends Transform<TensorLike, TensorLike> {
 
   private applyTensor(x: Tensor): Tensor {
     this.channelsOf(x.shape);
-    if (!x.isFloatingPoint()) throw new DatasetError(`Normalize: input tensor should be a float tensor, got ${x.dtype}`);
+    if (!x.isFloatingPoint())
+      throw new DatasetError(`Normalize: input tensor should be a float tensor, got ${x.dtype}`);
     if (!this.tensors || this.tensors.device !== x.device) {
       this.tensors = {
         device: x.device,
@@ -215,21 +263,28 @@ export class RandomErasing extends Transform<TensorLike, TensorLike> {
     this.ratio = opts.ratio ?? [0.3, 3.3];
     this.value = opts.value ?? 0;
     this.inplace = opts.inplace ?? false;
-    if (this.p < 0 || this.p > 1) throw new RangeError('RandomErasing: random erasing probability should be between 0 and 1');
+    if (this.p < 0 || this.p > 1)
+      throw new RangeError('RandomErasing: random erasing probability should be between 0 and 1');
     if (this.scale[0] > this.scale[1] || this.ratio[0] > this.ratio[1]) {
       throw new RangeError('RandomErasing: scale and ratio should be of kind (min, max)');
     }
-    if (this.scale[0] < 0 || this.scale[1] > 1) throw new RangeError('RandomErasing: scale should be between 0 and 1');
+    if (this.scale[0] < 0 || this.scale[1] > 1)
+      throw new RangeError('RandomErasing: scale should be between 0 and 1');
   }
 
   apply(x: TensorLike, rng: Rng = torchRng): TensorLike {
     expectTensor(x, 'RandomErasing');
     if (rng.random() >= this.p) return x;
     const host = toHost(x, 'RandomErasing');
-    if (host.shape.length < 3) throw new DatasetError(`RandomErasing: expected a (..., C, H, W) tensor, got shape [${host.shape.join(', ')}]`);
+    if (host.shape.length < 3)
+      throw new DatasetError(
+        `RandomErasing: expected a (..., C, H, W) tensor, got shape [${host.shape.join(', ')}]`,
+      );
     const [c, h, w] = host.shape.slice(-3);
     if (Array.isArray(this.value) && this.value.length !== 1 && this.value.length !== c) {
-      throw new DatasetError(`RandomErasing: if value is a sequence, it should have either a single value or ${c} (number of input channels)`);
+      throw new DatasetError(
+        `RandomErasing: if value is a sequence, it should have either a single value or ${c} (number of input channels)`,
+      );
     }
     const area = h * w;
     const logLo = Math.log(this.ratio[0]);
@@ -249,7 +304,8 @@ export class RandomErasing extends Transform<TensorLike, TensorLike> {
         const v = this.value;
         for (let y = i; y < i + eh; y++) {
           for (let xx = j; xx < j + ew; xx++) {
-            out[pl * area + y * w + xx] = v === 'random' ? normal(rng) : typeof v === 'number' ? v : v[v.length === 1 ? 0 : ch];
+            out[pl * area + y * w + xx] =
+              v === 'random' ? normal(rng) : typeof v === 'number' ? v : v[v.length === 1 ? 0 : ch];
           }
         }
       }
@@ -276,10 +332,16 @@ export class ConvertImageDtype extends Transform<TensorLike, TensorLike> {
     const h = toHost(expectTensor(x, 'ConvertImageDtype'), 'ConvertImageDtype');
     const fromFloat = h.dtype === 'float32' || h.dtype === 'float64';
     const toFloat = this.dtype !== 'int32';
-    const out = this.dtype === 'int32' ? new Int32Array(h.data.length) : this.dtype === 'float64' ? new Float64Array(h.data.length) : new Float32Array(h.data.length);
+    const out =
+      this.dtype === 'int32'
+        ? new Int32Array(h.data.length)
+        : this.dtype === 'float64'
+          ? new Float64Array(h.data.length)
+          : new Float32Array(h.data.length);
     for (let i = 0; i < out.length; i++) {
       const v = h.data[i];
-      out[i] = fromFloat === toFloat ? v : toFloat ? v / 255 : Math.max(0, Math.min(255, Math.trunc(v * 255.999)));
+      out[i] =
+        fromFloat === toFloat ? v : toFloat ? v / 255 : Math.max(0, Math.min(255, Math.trunc(v * 255.999)));
     }
     const r = new HostTensor(out, h.shape, this.dtype);
     return isTensor(x) ? r.toTensor(x.device) : r;

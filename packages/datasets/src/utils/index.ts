@@ -1,3 +1,3 @@
 /** torchvision.utils: image grids and image files. */
-export { makeGrid, type MakeGridOptions } from './make-grid.js';
-export { saveImage, saveRawImage, tensorToRawImage, type SaveImageOptions } from './save-image.js';
+export { type MakeGridOptions, makeGrid } from './make-grid.js';
+export { type SaveImageOptions, saveImage, saveRawImage, tensorToRawImage } from './save-image.js';

@@ -1,5 +1,5 @@
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { DatasetError } from '../errors.js';
 
 export interface MakeGridOptions {
@@ -27,19 +27,25 @@ export function makeGrid(images: Tensor | readonly Tensor[], opts: MakeGridOptio
   const padding = opts.padding ?? 2;
   const padValue = opts.padValue ?? 0;
   let t = Array.isArray(images) ? torch.stack(images as Tensor[], 0) : (images as Tensor);
-  if (!(t instanceof torch.Tensor)) throw new DatasetError('makeGrid: expected a Tensor or a list of Tensors');
+  if (!(t instanceof torch.Tensor))
+    throw new DatasetError('makeGrid: expected a Tensor or a list of Tensors');
   if (t.dim() === 2) t = t.unsqueeze(0);
   if (t.dim() === 3) {
     if (t.shape[0] === 1) t = torch.cat([t, t, t], 0);
     t = t.unsqueeze(0);
   }
-  if (t.dim() !== 4) throw new DatasetError(`makeGrid: expected a 4-D batch [B, C, H, W], got shape [${t.shape.join(', ')}]`);
+  if (t.dim() !== 4)
+    throw new DatasetError(`makeGrid: expected a 4-D batch [B, C, H, W], got shape [${t.shape.join(', ')}]`);
   if (t.shape[1] === 1) t = torch.cat([t, t, t], 1);
   if (!t.isFloatingPoint()) t = t.float();
   if (opts.normalize) {
     const range = opts.valueRange ?? null;
     const norm = (x: Tensor, dims?: number[]) => {
-      if (range) return x.clamp(range[0], range[1]).sub(range[0]).div(Math.max(range[1] - range[0], 1e-5));
+      if (range)
+        return x
+          .clamp(range[0], range[1])
+          .sub(range[0])
+          .div(Math.max(range[1] - range[0], 1e-5));
       const low = dims ? x.amin(dims, true) : x.amin();
       const high = dims ? x.amax(dims, true) : x.amax();
       return x.sub(low).div(high.sub(low).clamp(1e-5, null));
@@ -53,7 +59,17 @@ export function makeGrid(images: Tensor | readonly Tensor[], opts: MakeGridOptio
   // pad each image on the top and left, fill the last row, tile, then pad the bottom and right
   let cells = padding > 0 ? torch.pad(t, [padding, 0, padding, 0], 'constant', padValue) : t;
   const missing = xmaps * ymaps - n;
-  if (missing > 0) cells = torch.cat([cells, torch.full([missing, c, h + padding, w + padding], padValue, { dtype: cells.dtype, device: cells.device })], 0);
+  if (missing > 0)
+    cells = torch.cat(
+      [
+        cells,
+        torch.full([missing, c, h + padding, w + padding], padValue, {
+          dtype: cells.dtype,
+          device: cells.device,
+        }),
+      ],
+      0,
+    );
   const grid = cells
     .reshape(ymaps, xmaps, c, h + padding, w + padding)
     .permute(2, 0, 3, 1, 4)

@@ -10,16 +10,22 @@ import { type MakeGridOptions, makeGrid } from './make-grid.js';
 export async function tensorToRawImage(t: Tensor): Promise<RawImage> {
   let x = t;
   if (x.dim() === 2) x = x.unsqueeze(0);
-  if (x.dim() !== 3) throw new DatasetError(`saveImage: expected a [C, H, W] image or a [B, C, H, W] batch, got shape [${t.shape.join(', ')}]`);
+  if (x.dim() !== 3)
+    throw new DatasetError(
+      `saveImage: expected a [C, H, W] image or a [B, C, H, W] batch, got shape [${t.shape.join(', ')}]`,
+    );
   const [c, h, w] = x.shape;
-  if (c !== 1 && c !== 3 && c !== 4) throw new DatasetError(`saveImage: images need 1, 3 or 4 channels, got ${c}`);
+  if (c !== 1 && c !== 3 && c !== 4)
+    throw new DatasetError(`saveImage: images need 1, 3 or 4 channels, got ${c}`);
   const data = await x.contiguous().data();
   const float = x.isFloatingPoint();
   const out = new Uint8Array(h * w * c);
   const hw = h * w;
   for (let ch = 0; ch < c; ch++) {
     for (let p = 0; p < hw; p++) {
-      const v = float ? Math.trunc(Math.min(255, Math.max(0, data[ch * hw + p] * 255 + 0.5))) : Math.min(255, Math.max(0, data[ch * hw + p]));
+      const v = float
+        ? Math.trunc(Math.min(255, Math.max(0, data[ch * hw + p] * 255 + 0.5)))
+        : Math.min(255, Math.max(0, data[ch * hw + p]));
       out[p * c + ch] = v;
     }
   }
@@ -32,10 +38,15 @@ export interface SaveImageOptions extends MakeGridOptions {
 }
 
 /** Writes a RawImage to a file with sharp. */
-export async function saveRawImage(img: RawImage, file: string, format?: SaveImageOptions['format']): Promise<void> {
+export async function saveRawImage(
+  img: RawImage,
+  file: string,
+  format?: SaveImageOptions['format'],
+): Promise<void> {
   const ext = path.extname(file).slice(1).toLowerCase();
   const fmt = format ?? (ext === 'jpg' ? 'jpeg' : ext === 'tif' ? 'tiff' : ext || 'png');
-  if (!['png', 'jpeg', 'webp', 'tiff', 'avif', 'gif'].includes(fmt)) throw new DatasetError(`saveImage: unknown image format '${fmt}' for ${file}`);
+  if (!['png', 'jpeg', 'webp', 'tiff', 'avif', 'gif'].includes(fmt))
+    throw new DatasetError(`saveImage: unknown image format '${fmt}' for ${file}`);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const channels = img.channels as 1 | 2 | 3 | 4;
   await sharp(img.data, { raw: { width: img.width, height: img.height, channels } })
@@ -47,7 +58,11 @@ export async function saveRawImage(img: RawImage, file: string, format?: SaveIma
  * Saves a tensor as an image file (torchvision.utils.save_image): a batch [B, C, H, W] is laid out with
  * `makeGrid` first. Values are expected in [0, 1] (use `normalize: true` otherwise). PNG by default.
  */
-export async function saveImage(tensor: Tensor | readonly Tensor[], file: string, opts: SaveImageOptions = {}): Promise<void> {
+export async function saveImage(
+  tensor: Tensor | readonly Tensor[],
+  file: string,
+  opts: SaveImageOptions = {},
+): Promise<void> {
   const grid = makeGrid(tensor, opts);
   await saveRawImage(await tensorToRawImage(grid), file, opts.format);
 }

@@ -14,9 +14,29 @@ export function workerScript(): URL {
   // running from src/ (tests, ts loaders): use the build
   const built = path.resolve(path.dirname(here), '../../dist/workers/worker.js');
   if (!fs.existsSync(built)) {
-    throw new DatasetError(`DataLoader workers need the compiled package (${built} is missing): run \`pnpm --filter @torchlet/datasets build\``);
+    throw new DatasetError(
+      `DataLoader workers need the compiled package (${built} is missing): run \`pnpm --filter @torchlet/datasets build\``,
+    );
   }
   return pathToFileURL(built);
+}
+
+/**
+ * The parent's Node options for the workers (so `--import` loaders and `--conditions` carry over),
+ * without those that only make sense for the main script (`--input-type`, `-e`/`-p` and their code).
+ */
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--input-type=') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
+    out.push(a);
+  }
+  return out;
 }
 
 interface Pending {
@@ -41,12 +61,13 @@ export class WorkerPool {
   constructor(n: number, spec: Spec, collate: boolean) {
     const script = workerScript();
     for (let i = 0; i < n; i++) {
-      const w = new Worker(script, { stdout: false, stderr: false });
+      const w = new Worker(script, { execArgv: workerExecArgv() });
       w.unref();
       w.on('message', (m: WorkerReply) => this.onMessage(i, m));
       w.on('error', (e) => this.fail(new DatasetError(`DataLoader worker ${i} crashed: ${e.message}`), i));
       w.on('exit', (code) => {
-        if (!this.closed) this.fail(new DatasetError(`DataLoader worker ${i} exited unexpectedly (exit code ${code})`), i);
+        if (!this.closed)
+          this.fail(new DatasetError(`DataLoader worker ${i} exited unexpectedly (exit code ${code})`), i);
       });
       w.postMessage({ op: 'init', spec, collate } satisfies WorkerRequest);
       this.workers.push(w);
@@ -61,10 +82,15 @@ export class WorkerPool {
   private onMessage(i: number, m: WorkerReply): void {
     if (m.op === 'ready') return;
     if (m.op === 'error') {
-      const err = new DatasetError(m.id === null ? `DataLoader worker ${i} could not rebuild the dataset: ${m.message}` : `DataLoader worker ${i}: ${m.message}`);
+      const err = new DatasetError(
+        m.id === null
+          ? `DataLoader worker ${i} could not rebuild the dataset: ${m.message}`
+          : `DataLoader worker ${i}: ${m.message}`,
+      );
       if (m.stack) err.stack = `${err.stack}\n--- in the worker thread ---\n${m.stack}`;
-      if (m.id === null) return this.fail(err, i);
-      return this.settle(m.id, (p) => p.reject(err));
+      if (m.id === null) this.fail(err, i);
+      else this.settle(m.id, (p) => p.reject(err));
+      return;
     }
     this.settle(m.id, (p) => p.resolve(decode(m.batch)));
   }

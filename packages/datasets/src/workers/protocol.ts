@@ -1,5 +1,5 @@
 import { type Dataset, sampleOf } from '../dataset.js';
-import { Generator } from '../random.js';
+import { Generator, type Rng } from '../random.js';
 import type { Spec } from '../spec.js';
 import { isPromiseLike } from '../util.js';
 
@@ -26,13 +26,35 @@ export type WorkerReply =
   | { op: 'batch'; id: number; batch: unknown }
   | { op: 'error'; id: number | null; message: string; stack?: string; name?: string };
 
-/** The stream of the sample at `position` in the epoch: the same whichever thread computes it. */
-export function sampleRng(epochSeed: number, position: number): Generator {
-  return Generator.derive(epochSeed, 1, position);
+/**
+ * The stream of the sample at `position` in the epoch: the same whichever thread computes it. Seeded on
+ * first use, so samples without random transforms cost nothing.
+ */
+export class SampleRng implements Rng {
+  private gen: Generator | null = null;
+
+  constructor(
+    readonly epochSeed: number,
+    readonly position: number,
+  ) {}
+
+  random(): number {
+    this.gen ??= Generator.derive(this.epochSeed, 1, this.position);
+    return this.gen.random();
+  }
+}
+
+export function sampleRng(epochSeed: number, position: number): SampleRng {
+  return new SampleRng(epochSeed, position);
 }
 
 /** Computes the samples of a batch (in parallel when they are asynchronous). */
-export function computeSamples(dataset: Dataset, indices: ArrayLike<number>, epochSeed: number, position: number): unknown[] | Promise<unknown[]> {
+export function computeSamples(
+  dataset: Dataset,
+  indices: ArrayLike<number>,
+  epochSeed: number,
+  position: number,
+): unknown[] | Promise<unknown[]> {
   const out: unknown[] = new Array(indices.length);
   let async = false;
   for (let k = 0; k < indices.length; k++) {
@@ -41,4 +63,3 @@ export function computeSamples(dataset: Dataset, indices: ArrayLike<number>, epo
   }
   return async ? Promise.all(out) : out;
 }
-

@@ -3,14 +3,26 @@ import { ConcatDataset, type Dataset, Subset, TensorDataset } from '../dataset.j
 import { ImageFolder } from '../image-folder.js';
 import { FashionMNIST, MNIST } from '../mnist.js';
 import { type Spec, SpecError } from '../spec.js';
-import { Compose, RandomApply, RandomChoice, RandomOrder } from '../transforms/compose.js';
 import { RandomAffine, RandomRotation } from '../transforms/affine.js';
-import { BatchNormalize, BatchRandomCrop, BatchRandomHorizontalFlip, BatchRandomVerticalFlip } from '../transforms/batch.js';
+import {
+  BatchNormalize,
+  BatchRandomCrop,
+  BatchRandomHorizontalFlip,
+  BatchRandomVerticalFlip,
+} from '../transforms/batch.js';
 import { ColorJitter, Grayscale, RandomGrayscale } from '../transforms/color.js';
+import { Compose, RandomApply, RandomChoice, RandomOrder } from '../transforms/compose.js';
 import { CenterCrop, Pad, RandomCrop } from '../transforms/crop.js';
 import { RandomHorizontalFlip, RandomVerticalFlip } from '../transforms/flip.js';
 import { RandomResizedCrop, Resize } from '../transforms/resize.js';
-import { ConvertImageDtype, Normalize, PILToTensor, RandomErasing, ToPILImage, ToTensor } from '../transforms/tensor.js';
+import {
+  ConvertImageDtype,
+  Normalize,
+  PILToTensor,
+  RandomErasing,
+  ToPILImage,
+  ToTensor,
+} from '../transforms/tensor.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: constructors of every arity
 type Ctor = new (...args: any[]) => unknown;
@@ -50,7 +62,13 @@ const VISION: Record<string, typeof MNIST | typeof CIFAR10> = { MNIST, FashionMN
 
 async function decodeArgs(x: unknown): Promise<unknown> {
   if (Array.isArray(x)) return Promise.all(x.map(decodeArgs));
-  if (x !== null && typeof x === 'object' && !ArrayBuffer.isView(x) && !(x instanceof ArrayBuffer) && !(x instanceof SharedArrayBuffer)) {
+  if (
+    x !== null &&
+    typeof x === 'object' &&
+    !ArrayBuffer.isView(x) &&
+    !(x instanceof ArrayBuffer) &&
+    !(x instanceof SharedArrayBuffer)
+  ) {
     const o = x as Record<string, unknown>;
     if ('$spec' in o) return fromSpec(o.$spec as Spec);
     const out: Record<string, unknown> = {};
@@ -77,7 +95,8 @@ export async function fromSpec(spec: Spec): Promise<unknown> {
     return typeof C.fromSpec === 'function' ? C.fromSpec(...args) : new C(...args);
   }
   const { type } = spec;
-  if (type in CONSTRUCTED) return new CONSTRUCTED[type](...((await decodeArgs(spec.args ?? [])) as unknown[]));
+  if (type in CONSTRUCTED)
+    return new CONSTRUCTED[type](...((await decodeArgs(spec.args ?? [])) as unknown[]));
   const state = spec.state as Record<string, unknown>;
   const transforms = async () => ({
     // biome-ignore lint/suspicious/noExplicitAny: revived transforms

@@ -28,7 +28,9 @@ export function encode(x: unknown, transfer: Set<ArrayBuffer>): unknown {
   }
   if (x instanceof RawImage) {
     transferable(x.data, transfer);
-    return { $image: { data: x.data, width: x.width, height: x.height, channels: x.channels } } satisfies Encoded;
+    return {
+      $image: { data: x.data, width: x.width, height: x.height, channels: x.channels },
+    } satisfies Encoded;
   }
   if (Array.isArray(x)) return x.map((v) => encode(v, transfer));
   if (isPlainObject(x)) {
@@ -47,7 +49,8 @@ export function decode(x: unknown): unknown {
       return new HostTensor(h.data, h.shape, h.dtype);
     }
     if ('$image' in x) {
-      const i = (x as { $image: { data: Uint8Array; width: number; height: number; channels: number } }).$image;
+      const i = (x as { $image: { data: Uint8Array; width: number; height: number; channels: number } })
+        .$image;
       return new RawImage(i.data, i.width, i.height, i.channels);
     }
     const out: Record<string, unknown> = {};

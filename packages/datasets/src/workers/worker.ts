@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { collateHost } from '../collate.js';
 import type { Dataset } from '../dataset.js';
-import { type WorkerReply, type WorkerRequest, computeSamples } from './protocol.js';
+import { computeSamples, type WorkerReply, type WorkerRequest } from './protocol.js';
 import { datasetFromSpec } from './registry.js';
 import { encode } from './transport.js';
 
@@ -15,7 +15,13 @@ if (parentPort) {
   let collate = true;
   const fail = (id: number | null, e: unknown) => {
     const err = e as Error;
-    port.postMessage({ op: 'error', id, message: err?.message ?? String(e), stack: err?.stack, name: err?.name } satisfies WorkerReply);
+    port.postMessage({
+      op: 'error',
+      id,
+      message: err?.message ?? String(e),
+      stack: err?.stack,
+      name: err?.name,
+    } satisfies WorkerReply);
   };
   port.on('message', (msg: WorkerRequest) => {
     if (msg.op === 'init') {

@@ -3,9 +3,15 @@ import type { Conv2dOptions, IntOrPair, Pool2dOptions, Tensor } from '@torchlet/
 
 export type { Conv2dOptions, IntOrPair, Pool2dOptions };
 
-/** F.conv2d(input, weight, bias, {stride, padding ('same' | 'valid' | int | pair), dilation, groups}). */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  return torch.conv2d(x, weight, bias, opts);
+/**
+ * F.conv2d(input, weight, bias, {stride, padding ('same' | 'valid' | int | pair), dilation, groups});
+ * without a bias the options may come third, as PyTorch's `F.conv2d(x, w, padding=2)`.
+ */
+export function conv2d(x: Tensor, weight: Tensor, opts?: Conv2dOptions): Tensor;
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor;
+export function conv2d(x: Tensor, weight: Tensor, biasOrOpts: Tensor | Conv2dOptions | null = null, opts: Conv2dOptions = {}): Tensor {
+  if (biasOrOpts !== null && !(biasOrOpts instanceof torch.Tensor)) return torch.conv2d(x, weight, null, biasOrOpts);
+  return torch.conv2d(x, weight, biasOrOpts, opts);
 }
 
 export interface MaxPool2dOptions extends Pool2dOptions {

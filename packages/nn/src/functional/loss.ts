@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, type Tensor, ValueError } from '@torchlet/tensor';
+import { DTypeError, IndexError, ShapeError, type Tensor, ValueError } from '@torchlet/tensor';
 import { mseLossOp, nllLossOp } from './loss-ops.js';
 import { type Reduction, checkReduction } from './reduction.js';
 
@@ -34,10 +34,24 @@ function checkClassTarget(op: string, input: Tensor, target: Tensor): void {
 
 /** F.nll_loss on log-probabilities [N, C] (or [C], or [N, C, d1, ...]) and class indices. */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
-  checkClassTarget('nllLoss', input, target);
-  const reduction = checkReduction('nllLoss', opts.reduction ?? 'mean');
-  if (input.dim() === 1) return nllLossOp(input.unsqueeze(0), target.unsqueeze(0), opts.weight ?? null, reduction, opts.ignoreIndex ?? -100).squeeze(0);
-  return nllLossOp(input, target, opts.weight ?? null, reduction, opts.ignoreIndex ?? -100);
+  return nll('nllLoss', input, target, opts);
+}
+
+function nll(op: string, input: Tensor, target: Tensor, opts: NllLossOptions): Tensor {
+  checkClassTarget(op, input, target);
+  const reduction = checkReduction(op, opts.reduction ?? 'mean');
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  try {
+    if (input.dim() === 1) return nllLossOp(input.unsqueeze(0), target.unsqueeze(0), opts.weight ?? null, reduction, ignoreIndex).squeeze(0);
+    return nllLossOp(input, target, opts.weight ?? null, reduction, ignoreIndex);
+  } catch (e) {
+    // the class lookup (a gather) found a target outside [0, C) that is not ignoreIndex
+    if (e instanceof IndexError) {
+      const C = input.shape[input.dim() === 1 ? 0 : 1];
+      throw new IndexError(`${op}: target out of bounds: expected class indices in [0, ${C - 1}] or ignoreIndex ${ignoreIndex} (${e.message})`);
+    }
+    throw e;
+  }
 }
 
 export interface CrossEntropyOptions extends NllLossOptions {
@@ -68,8 +82,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     return losses.sum().div(input.dim() === 1 ? 1 : input.numel() / C);
   }
   checkClassTarget('crossEntropy', input, target);
-  const nll = nllLoss(logp, target, { weight, ignoreIndex: opts.ignoreIndex, reduction });
-  if (eps === 0) return nll;
+  const nllTerm = nll('crossEntropy', logp, target, { weight, ignoreIndex: opts.ignoreIndex, reduction });
+  if (eps === 0) return nllTerm;
   // PyTorch: (1 - eps) * nll + eps * smooth, smooth = -sum_c w_c log p_c / C, masked by ignoreIndex
   const ignore = opts.ignoreIndex ?? -100;
   const valid = target.ne(ignore);
@@ -82,5 +96,5 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     const denom = weight ? weight.gather(0, target.maskedFill(valid.logicalNot(), 0).reshape([-1])).mul(valid.reshape([-1])).sum() : valid.sum();
     smooth = smoothTerms.sum().div(denom);
   }
-  return nll.mul(1 - eps).add(smooth.mul(eps / C));
+  return nllTerm.mul(1 - eps).add(smooth.mul(eps / C));
 }

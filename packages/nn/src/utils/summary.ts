@@ -45,8 +45,9 @@ export function summary(model: Module<any, any>, inputShape: number[], opts: { d
     model.train(wasTraining);
   }
   const counts = new Map<string, number>();
-  const line = '-'.repeat(64);
-  const lines = [line, `${'Layer (type)'.padStart(25)}  ${'Output Shape'.padStart(25)} ${'Param #'.padStart(15)}`, '='.repeat(64)];
+  const width = 25 + 2 + 25 + 1 + 15; // the columns below: the rules span the table
+  const line = '-'.repeat(width);
+  const lines = [line, `${'Layer (type)'.padStart(25)}  ${'Output Shape'.padStart(25)} ${'Param #'.padStart(15)}`, '='.repeat(width)];
   for (const r of rows) {
     const k = (counts.get(r.type) ?? 0) + 1;
     counts.set(r.type, k);
@@ -55,6 +56,6 @@ export function summary(model: Module<any, any>, inputShape: number[], opts: { d
   }
   const total = countParameters(model);
   const trainable = countParameters(model, { trainableOnly: true });
-  lines.push('='.repeat(64), `Total params: ${commas(total)}`, `Trainable params: ${commas(trainable)}`, `Non-trainable params: ${commas(total - trainable)}`, line);
+  lines.push('='.repeat(width), `Total params: ${commas(total)}`, `Trainable params: ${commas(trainable)}`, `Non-trainable params: ${commas(total - trainable)}`, line);
   return { rows, text: lines.join('\n') };
 }

@@ -31,8 +31,19 @@ function geometry(xShape: readonly number[], wShape: readonly number[], yShape: 
   return { N, C, H, W, O, kh, kw, OH, OW, Cg, Og, K: Cg * kh * kw, P: OH * OW };
 }
 
-/** col[(c*kh + i)*kw + j, oh*OW + ow] = x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside). */
-function im2col(x: ArrayLike<number>, xOff: number, g: Geometry, p: Conv2dParams, col: GemmArray): void {
+/** The output columns [lo, hi) whose input column ow*sw - pw + off lies inside [0, W). */
+function validRange(off: number, W: number, sw: number, pw: number, OW: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((pw - off) / sw));
+  const hi = Math.min(OW, Math.floor((W - 1 + pw - off) / sw) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/**
+ * col[(c*kh + i)*kw + j, oh*OW + ow] = x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside).
+ * The valid column range of each kernel offset is computed once, so the inner loop is a plain
+ * strided copy without bounds checks.
+ */
+function im2col(x: GemmArray, xOff: number, g: Geometry, p: Conv2dParams, col: GemmArray): void {
   const { Cg, H, W, kh, kw, OH, OW } = g;
   const [sh, sw] = p.stride;
   const [ph, pw] = p.padding;
@@ -42,17 +53,20 @@ function im2col(x: ArrayLike<number>, xOff: number, g: Geometry, p: Conv2dParams
     const plane = xOff + c * H * W;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, r++) {
+        const [lo, hi] = validRange(j * dw, W, sw, pw, OW);
+        const wStart = lo * sw - pw + j * dw;
         let q = r * OH * OW;
-        for (let oh = 0; oh < OH; oh++) {
+        for (let oh = 0; oh < OH; oh++, q += OW) {
           const h = oh * sh - ph + i * dh;
           if (h < 0 || h >= H) {
             col.fill(0, q, q + OW);
-            q += OW;
             continue;
           }
-          const rowBase = plane + h * W;
-          let w = -pw + j * dw;
-          for (let ow = 0; ow < OW; ow++, q++, w += sw) col[q] = w >= 0 && w < W ? x[rowBase + w] : 0;
+          if (lo > 0) col.fill(0, q, q + lo);
+          if (hi < OW) col.fill(0, q + hi, q + OW);
+          let src = plane + h * W + wStart;
+          if (sw === 1) for (let ow = lo; ow < hi; ow++) col[q + ow] = x[src++];
+          else for (let ow = lo; ow < hi; ow++, src += sw) col[q + ow] = x[src];
         }
       }
     }
@@ -70,16 +84,15 @@ function col2im(col: GemmArray, g: Geometry, p: Conv2dParams, dx: GemmArray, dxO
     const plane = dxOff + c * H * W;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, r++) {
+        const [lo, hi] = validRange(j * dw, W, sw, pw, OW);
+        const wStart = lo * sw - pw + j * dw;
         let q = r * OH * OW;
-        for (let oh = 0; oh < OH; oh++) {
+        for (let oh = 0; oh < OH; oh++, q += OW) {
           const h = oh * sh - ph + i * dh;
-          if (h < 0 || h >= H) {
-            q += OW;
-            continue;
-          }
-          const rowBase = plane + h * W;
-          let w = -pw + j * dw;
-          for (let ow = 0; ow < OW; ow++, q++, w += sw) if (w >= 0 && w < W) dx[rowBase + w] += col[q];
+          if (h < 0 || h >= H) continue;
+          let dst = plane + h * W + wStart;
+          if (sw === 1) for (let ow = lo; ow < hi; ow++) dx[dst++] += col[q + ow];
+          else for (let ow = lo; ow < hi; ow++, dst += sw) dx[dst] += col[q + ow];
         }
       }
     }

@@ -105,6 +105,11 @@ for (const op of BINARY_OPS) registerOp(op, binaryImpl(op));
 
 /** a op b with broadcasting; either side may be a JS number. */
 export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  if (op === 'sub' && (a instanceof Tensor ? a.dtype : 'bool') === 'bool' && (b instanceof Tensor ? b.dtype : 'bool') === 'bool') {
+    throw new DTypeError(
+      'sub: Subtraction, the `-` operator, with two bool tensors is not supported. If you are trying to invert a mask, use logicalNot() instead.',
+    );
+  }
   if (a instanceof Tensor && b instanceof Tensor) {
     sameDevice(op, a, b);
     broadcastShapes(op, a.shape, b.shape);

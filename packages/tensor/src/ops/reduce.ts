@@ -117,17 +117,37 @@ function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
   return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
 }
 
-/** torch.max(x, dim): the max along dim and its index. */
+function extremumDim(op: 'argmax' | 'argmin') {
+  return (inputs: Tensor[], attrs: Record<string, unknown>) => {
+    const [x] = inputs;
+    const dim = attrs.dim as number;
+    const keepdim = attrs.keepdim as boolean;
+    const idx = empty(reducedShape(x.shape, [dim], true), 'int32', x.device);
+    backendOf(x).argReduce(op, x, dim, idx);
+    const values = empty(idx.shape, x.dtype, x.device);
+    backendOf(x).gather(x, dim, idx, values);
+    if (keepdim) return [values, idx];
+    const shape = reducedShape(x.shape, [dim], false);
+    return [view(values, shape), view(idx, shape)];
+  };
+}
+// One op returning (values, indices), so the gradient goes to the index like PyTorch's MaxBackward0.
+registerOp('maxDim', extremumDim('argmax'));
+registerOp('minDim', extremumDim('argmin'));
+
+/** torch.max(x, dim): the max along dim and its index (the first one among ties; NaN wins). */
 export function maxDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
   const d = normalizeDim('max', dim, x.dim());
   checkNonEmpty('max', x, [d]);
-  return valuesIndices(dispatch('amax', [x], { dims: [d], keepdim }), argmax(x, d, keepdim));
+  const [values, indices] = dispatch<Tensor[]>('maxDim', [x], { dim: d, keepdim });
+  return valuesIndices(values, indices);
 }
 
 export function minDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
   const d = normalizeDim('min', dim, x.dim());
   checkNonEmpty('min', x, [d]);
-  return valuesIndices(dispatch('amin', [x], { dims: [d], keepdim }), argmin(x, d, keepdim));
+  const [values, indices] = dispatch<Tensor[]>('minDim', [x], { dim: d, keepdim });
+  return valuesIndices(values, indices);
 }
 
 export interface VarOptions {

@@ -10,8 +10,9 @@ export type Code = number[];
 /** Value types. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F32 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 export function uleb(n: number): Code {
   const out: Code = [];
@@ -104,13 +105,37 @@ export const i32 = {
   geS: op(0x4e),
   load: memop([0x28], 2),
   store: memop([0x36], 2),
+  shrU: op(0x76),
+  ltU: op(0x49),
+  geU: op(0x4f),
+  load8U: memop([0x2d], 0),
+  store8: memop([0x3a], 0),
 };
 
 export const f32 = {
   add: op(0x92),
+  sub: op(0x93),
   mul: op(0x94),
+  div: op(0x95),
+  min: op(0x96),
+  max: op(0x97),
+  demoteF64: op(0xb6),
   load: memop([0x2a], 2),
   store: memop([0x38], 2),
+};
+
+export const f64 = {
+  add: op(0xa0),
+  promoteF32: op(0xbb),
+  load: memop([0x2b], 3),
+  store: memop([0x39], 3),
+};
+
+const bulk = (sub: number, ...imm: number[]) => [0xfc, ...uleb(sub), ...imm];
+/** Bulk memory (wasm 2.0): memory.fill(dst, byte, len) and memory.copy(dst, src, len). */
+export const memory = {
+  fill: op(...bulk(11, 0)),
+  copy: op(...bulk(10, 0, 0)),
 };
 
 export const v128 = {
@@ -119,6 +144,24 @@ export const v128 = {
   load32Splat: memop(simd(0x09), 2),
   store: memop(simd(0x0b), 4),
   zero: (): Code => [...simd(0x0c), ...new Array(16).fill(0)],
+  /** Loads one byte and broadcasts it to all 16 lanes. */
+  load8Splat: memop(simd(0x07), 0),
+  /** Loads 32 bits into lane 0 (as i32), zeroing the rest. */
+  load32Zero: memop(simd(0x5c), 2),
+  /** Stores lane `lane` of a vector as 8 / 32 bits. */
+  store8Lane: (offset: number, lane: number, addr: Code, v: Code): Code => cat([addr, v, simd(0x58), [0], uleb(offset), [lane]]),
+  store32Lane: (offset: number, lane: number, addr: Code, v: Code): Code =>
+    cat([addr, v, simd(0x5a), [2], uleb(offset), [lane]]),
+  /** A 16-byte constant. */
+  const: (bytes: number[]): Code => [...simd(0x0c), ...bytes],
+  not: op(...simd(0x4d)),
+  and: op(...simd(0x4e)),
+  /** a & ~b */
+  andnot: op(...simd(0x4f)),
+  or: op(...simd(0x50)),
+  xor: op(...simd(0x51)),
+  /** Lanes of `a` where `mask` bits are set, else of `b`. */
+  bitselect: op(...simd(0x52)),
   /** i8x16.shuffle of two vectors; `lanes` are 16 byte indices into the 32-byte concatenation. */
   shuffle: (lanes: number[], a: Code, b: Code): Code => cat([a, b, simd(0x0d), lanes]),
 };
@@ -127,9 +170,63 @@ export const f32x4 = {
   splat: op(...simd(0x13)),
   extractLane: (lane: number, v: Code): Code => [...v, ...simd(0x1f), lane],
   add: op(...simd(0xe4)),
+  sub: op(...simd(0xe5)),
   mul: op(...simd(0xe6)),
+  div: op(...simd(0xe7)),
+  /** IEEE min/max: NaN-propagating, -0 < +0 (Math.min/Math.max semantics). */
+  min: op(...simd(0xe8)),
+  max: op(...simd(0xe9)),
+  abs: op(...simd(0xe0)),
+  neg: op(...simd(0xe1)),
+  sqrt: op(...simd(0xe3)),
+  ceil: op(...simd(0x67)),
+  floor: op(...simd(0x68)),
+  trunc: op(...simd(0x69)),
+  /** Round half to even. */
+  nearest: op(...simd(0x6a)),
+  /** Comparisons give all-ones / all-zeros lanes. */
+  eq: op(...simd(0x41)),
+  ne: op(...simd(0x42)),
+  lt: op(...simd(0x43)),
+  gt: op(...simd(0x44)),
+  le: op(...simd(0x45)),
+  ge: op(...simd(0x46)),
+  convertI32x4U: op(...simd(0xfb)),
+  /** The two f64 lanes, rounded to f32, in lanes 0 and 1 (2 and 3 zero). */
+  demoteF64x2Zero: op(...simd(0x5e)),
   /** Relaxed SIMD: a * b + c, fused or not at the engine's choice. */
   relaxedMadd: op(...simd(0x105)),
+};
+
+export const f64x2 = {
+  splat: op(...simd(0x14)),
+  extractLane: (lane: number, v: Code): Code => [...v, ...simd(0x21), lane],
+  /** f32 lanes 0 and 1 widened to f64. */
+  promoteLowF32x4: op(...simd(0x5f)),
+  add: op(...simd(0xf0)),
+  sub: op(...simd(0xf1)),
+  mul: op(...simd(0xf2)),
+  div: op(...simd(0xf3)),
+  sqrt: op(...simd(0xef)),
+};
+
+export const i32x4 = {
+  splat: op(...simd(0x11)),
+  extractLane: (lane: number, v: Code): Code => [...v, ...simd(0x1b), lane],
+  add: op(...simd(0xae)),
+  eq: op(...simd(0x37)),
+  ne: op(...simd(0x38)),
+  shrU: op(...simd(0xad)),
+  extendLowI16x8U: op(...simd(0xa9)),
+};
+
+export const i16x8 = {
+  extendLowI8x16U: op(...simd(0x89)),
+  narrowI32x4U: op(...simd(0x86)),
+};
+
+export const i8x16 = {
+  narrowI16x8U: op(...simd(0x66)),
 };
 
 /** 4-lane f32 shuffle helper: picks lanes 0..3 from `a` and 4..7 from `b`. */

@@ -1,0 +1,92 @@
+import * as torch from '@torchlet/tensor';
+import { cpuBackend, getDispatchLayer, setDispatchLayer, type Tensor } from '@torchlet/tensor';
+import { describe, expect, it } from 'vitest';
+import { Adagrad, Adam, AdamW, RMSprop, SGD } from '../src/index.js';
+import type { AnyOpt } from './helpers.js';
+
+/** The ops dispatched while fn runs (the counts the README's table gives). */
+function opsOf(fn: () => void): string[] {
+  const prev = getDispatchLayer();
+  const names: string[] = [];
+  setDispatchLayer({
+    dispatch(name, inputs, attrs, run) {
+      names.push(name);
+      return prev ? prev.dispatch(name, inputs, attrs, run) : run();
+    },
+  });
+  try {
+    fn();
+  } finally {
+    setDispatchLayer(prev);
+  }
+  return names;
+}
+
+const CASES: [string, (ps: Tensor[]) => AnyOpt, number][] = [
+  ['SGD', (ps) => new SGD(ps, { lr: 0.1 }), 2],
+  ['SGD maximize', (ps) => new SGD(ps, { lr: 0.1, maximize: true }), 2],
+  ['SGD momentum', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9 }), 4],
+  ['SGD momentum, dampening', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, dampening: 0.1 }), 5],
+  ['SGD nesterov', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true }), 6],
+  ['SGD momentum, weight decay', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 }), 6],
+  ['Adam', (ps) => new Adam(ps), 13],
+  ['Adam maximize', (ps) => new Adam(ps, { maximize: true }), 13],
+  ['Adam amsgrad', (ps) => new Adam(ps, { amsgrad: true }), 14],
+  ['Adam weight decay', (ps) => new Adam(ps, { weightDecay: 0.1 }), 15],
+  ['AdamW', (ps) => new AdamW(ps), 14],
+  ['AdamW weightDecay 0', (ps) => new AdamW(ps, { weightDecay: 0 }), 13],
+  ['RMSprop', (ps) => new RMSprop(ps), 9],
+  ['RMSprop momentum', (ps) => new RMSprop(ps, { momentum: 0.9 }), 11],
+  ['RMSprop centered', (ps) => new RMSprop(ps, { centered: true }), 14],
+  ['Adagrad', (ps) => new Adagrad(ps), 7],
+];
+
+describe('the cost of a step', () => {
+  for (const [name, make, perParam] of CASES) {
+    it(`${name}: ${perParam} tensor ops per parameter, no value read back, no memory kept`, () => {
+      const params = [torch.randn([3, 4], { requiresGrad: true }), torch.randn([5], { requiresGrad: true })];
+      const opt = make(params);
+      const step = () => {
+        opt.zeroGrad();
+        for (const p of params) p.grad = torch.randn(p.shape);
+        opt.step();
+      };
+      step(); // creates the state
+      const reads = { sync: 0, async: 0 };
+      const backend = cpuBackend as unknown as Record<string, unknown>;
+      const readSync = cpuBackend.readSync!;
+      const read = cpuBackend.read;
+      backend.readSync = (...args: Parameters<typeof readSync>) => {
+        reads.sync++;
+        return readSync.apply(cpuBackend, args);
+      };
+      backend.read = (...args: Parameters<typeof read>) => {
+        reads.async++;
+        return read.apply(cpuBackend, args);
+      };
+      let ops: string[];
+      opt.zeroGrad();
+      for (const p of params) p.grad = torch.randn(p.shape);
+      const live = cpuBackend.memory().buffers;
+      try {
+        ops = opsOf(() => opt.step());
+      } finally {
+        delete backend.readSync;
+        delete backend.read;
+      }
+      expect(ops.length, ops.join(' ')).toBe(perParam * params.length);
+      expect(reads).toEqual({ sync: 0, async: 0 });
+      // temporaries are disposed at once: the step leaves no storage behind
+      expect(cpuBackend.memory().buffers).toBe(live);
+    });
+  }
+
+  it('SGD with momentum: two in-place ops on the buffer, one temporary for lr * buf', () => {
+    const p = torch.randn([4], { requiresGrad: true });
+    const opt = new SGD([p], { lr: 0.1, momentum: 0.9 });
+    p.grad = torch.randn([4]);
+    opt.step();
+    p.grad = torch.randn([4]);
+    expect(opsOf(() => opt.step())).toEqual(['mul_', 'add_', 'mul', 'sub_']);
+  });
+});
