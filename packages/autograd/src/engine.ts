@@ -1,4 +1,4 @@
-import { type Tensor, TorchletError, ones, tidy } from '@torchlet/tensor';
+import { type Tensor, TorchletError, keep, ones, tidy } from '@torchlet/tensor';
 import { enableGrad, noGrad } from './grad-mode.js';
 import { AccumulateGrad, type Edge, type Node, edgeOf } from './node.js';
 
@@ -127,10 +127,11 @@ function accumulate(node: AccumulateGrad, g: Tensor, run: Run): void {
   if (v.grad === null) {
     // The leaf must own its gradient alone: in-place updates of p.grad must not touch anything else.
     const shared = run.kept.has(g) || g.storage.refs > 1 || !g.isContiguous();
-    v.grad = shared && !run.createGraph ? g.clone() : g;
+    // keep(): a gradient lives on the leaf, beyond any tidy() scope the backward ran in.
+    v.grad = keep(shared && !run.createGraph ? g.clone() : g);
     run.kept.add(v.grad);
   } else if (run.createGraph) {
-    v.grad = v.grad.add(g);
+    v.grad = keep(v.grad.add(g));
     run.kept.add(v.grad);
   } else v.grad.add_(g);
 }

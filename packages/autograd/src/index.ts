@@ -3,7 +3,7 @@
  * layer into the tensor package's dispatcher and gives Tensor its backward(), retainGrad() and
  * registerHook().
  */
-import { type Tensor, TorchletError, setAutogradHooks, setDispatchLayer } from '@torchlet/tensor';
+import { type Tensor, TorchletError, keep, setAutogradHooks, setDispatchLayer } from '@torchlet/tensor';
 import { backward } from './engine.js';
 import { meta } from './node.js';
 import { edgeOf } from './node.js';
@@ -19,7 +19,7 @@ setAutogradHooks({
     if (m.retainsGrad) return;
     m.retainsGrad = true;
     (t.gradFn as unknown as import('./node.js').Node).addPreHook(m.outputNr, (g) => {
-      t.grad = t.grad ? t.grad.add(g) : g.detach();
+      t.grad = keep(t.grad ? t.grad.add(g) : g.detach());
     });
   },
   registerHook(t: Tensor, hook) {

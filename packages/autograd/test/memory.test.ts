@@ -59,3 +59,12 @@ describe('memory over a long training loop', () => {
     expect(after).toBeLessThanOrEqual(64 * 64 * 4 + 64);
   });
 });
+
+describe('gradients and tidy scopes', () => {
+  it('keeps leaf gradients alive when backward runs inside tidy()', () => {
+    const w = torch.ones(3, { requiresGrad: true });
+    for (let i = 0; i < 3; i++) torch.tidy(() => w.mul(w).sum().backward());
+    expect(w.grad!.isDisposed).toBe(false);
+    expect(Array.from(w.grad!.dataSync())).toEqual([6, 6, 6]);
+  });
+});

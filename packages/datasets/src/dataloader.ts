@@ -40,6 +40,17 @@ const SHUFFLE_KEY = 0;
 /** Pools whose loader or unfinished epoch was garbage collected are terminated. */
 const orphans = new FinalizationRegistry<{ pool: WorkerPool }>((held) => held.pool.terminateNow());
 
+/** Time spent waiting for batches in the current (or last) epoch, to see whether data sets the pace. */
+export interface LoaderStats {
+  epoch: number;
+  /** Batches delivered so far in the epoch. */
+  batches: number;
+  /** Milliseconds the consumer spent inside `next()`, waiting for batches. */
+  waitMs: number;
+  /** Milliseconds since the epoch's first `next()`; waitMs / elapsedMs is the share spent waiting for data. */
+  elapsedMs: number;
+}
+
 /** A batch of [inputs, targets] by default. */
 export type Batch = Tensor[];
 
@@ -68,6 +79,7 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
   private spec: Spec | null | undefined = undefined;
   private pool: WorkerPool | null = null;
   private active: WeakRef<LoaderIterator<B>> | null = null;
+  private statsOf: LoaderStats = { epoch: 0, batches: 0, waitMs: 0, elapsedMs: 0 };
 
   constructor(dataset: Dataset, opts: DataLoaderOptions = {}) {
     this.dataset = dataset;
@@ -96,6 +108,16 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
     this.persistentWorkers = opts.persistentWorkers ?? false;
     this.device = opts.device;
     this.collate = opts.collate ?? null;
+  }
+
+  /** Waiting time of the current or last epoch (see LoaderStats). */
+  get stats(): LoaderStats {
+    return { ...this.statsOf };
+  }
+
+  /** Called by the iterator as batches are delivered. */
+  recordStats(s: LoaderStats): void {
+    this.statsOf = s;
   }
 
   /** Number of batches per epoch (len(loader)). */
@@ -188,8 +210,9 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
   iter(): LoaderIterator<B> {
     const prev = this.active?.deref();
     if (prev && !prev.done) void prev.return();
+    const epoch = this.epochCounter;
     const { order, epochSeed } = this.planEpoch();
-    const it = new LoaderIterator<B>(this, order, epochSeed);
+    const it = new LoaderIterator<B>(this, order, epochSeed, epoch);
     this.active = new WeakRef(it);
     return it;
   }
@@ -238,11 +261,14 @@ export class LoaderIterator<B> implements AsyncIterableIterator<B> {
   private readonly inflight = new Map<number, Promise<unknown>>();
   private started: Promise<void> | null = null;
   private pool: WorkerPool | null = null;
+  private t0 = 0;
+  private waitMs = 0;
 
   constructor(
     private readonly loader: DataLoader<B>,
     order: ArrayLike<number>,
     private readonly epochSeed: number,
+    private readonly epoch = 0,
   ) {
     const n = order.length;
     const bs = loader.batchSize ?? 1;
@@ -287,6 +313,18 @@ export class LoaderIterator<B> implements AsyncIterableIterator<B> {
 
   async next(): Promise<IteratorResult<B>> {
     if (this.done) return { done: true, value: undefined };
+    const t = performance.now();
+    if (this.started === null) this.t0 = t;
+    try {
+      return await this.nextBatch();
+    } finally {
+      const now = performance.now();
+      this.waitMs += now - t;
+      this.loader.recordStats({ epoch: this.epoch, batches: this.next_, waitMs: this.waitMs, elapsedMs: now - this.t0 });
+    }
+  }
+
+  private async nextBatch(): Promise<IteratorResult<B>> {
     this.started ??= this.start();
     try {
       await this.started;

@@ -4,9 +4,15 @@
  * official files; transforms are seedable; the DataLoader decodes and augments in worker threads.
  */
 
+export {
+  type BenchLoadersOptions,
+  benchLoaders,
+  type LoaderBenchResult,
+  type LoaderPipeline,
+} from './bench.js';
 export { CIFAR10, CIFAR100, type CIFAROptions } from './cifar.js';
 export { collateHost, defaultCollate, stackHost, toDevice } from './collate.js';
-export { type Batch, DataLoader, type DataLoaderOptions, LoaderIterator } from './dataloader.js';
+export { type Batch, DataLoader, type DataLoaderOptions, LoaderIterator, type LoaderStats } from './dataloader.js';
 export {
   ConcatDataset,
   type Dataset,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as torch from '@torchlet/tensor';
+import type * as torch from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
 import { CIFAR10, CIFAR100 } from '../src/cifar.js';
 import { DatasetFormatError, DatasetNotFoundError } from '../src/errors.js';
@@ -14,7 +14,18 @@ describe('CIFAR10 (binary version)', () => {
     const { batches, test } = writeCifar10(root, 4);
     const train = new CIFAR10(root);
     expect(train.length).toBe(20);
-    expect(train.classes).toEqual(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+    expect(train.classes).toEqual([
+      'airplane',
+      'automobile',
+      'bird',
+      'cat',
+      'deer',
+      'dog',
+      'frog',
+      'horse',
+      'ship',
+      'truck',
+    ]);
     const [img, label] = train.get(5) as [RawImage, number];
     expect([img.width, img.height, img.channels]).toEqual([32, 32, 3]);
     expect(label).toBe(batches[1].labels[1]);
@@ -23,7 +34,10 @@ describe('CIFAR10 (binary version)', () => {
     expect(ts.length).toBe(4);
     expect(Array.from(ts.targets)).toEqual(test.labels);
     // the seed tutorial's transform
-    const ds = new CIFAR10(root, { train: true, transform: new Compose([new ToTensor(), new Normalize([0.5, 0.5, 0.5], [0.5, 0.5, 0.5])]) });
+    const ds = new CIFAR10(root, {
+      train: true,
+      transform: new Compose([new ToTensor(), new Normalize([0.5, 0.5, 0.5], [0.5, 0.5, 0.5])]),
+    });
     const [x] = ds.get(0) as [torch.Tensor, number];
     expect(x.shape).toEqual([3, 32, 32]);
     const planes = batches[0].file.subarray(1, 3073);
@@ -46,11 +60,15 @@ describe('CIFAR10 (binary version)', () => {
     const good = fs.readFileSync(f);
     fs.writeFileSync(f, good.subarray(0, good.length - 1));
     expect(() => new CIFAR10(root)).toThrow(DatasetFormatError);
-    expect(() => new CIFAR10(root)).toThrow(`${f}: wrong length: 6145 bytes is not a whole number of 3073-byte records (1 label byte + 3072 pixel bytes)`);
+    expect(() => new CIFAR10(root)).toThrow(
+      `${f}: wrong length: 6145 bytes is not a whole number of 3073-byte records (1 label byte + 3072 pixel bytes)`,
+    );
     const bad = Buffer.from(good);
     bad[3073] = 10;
     fs.writeFileSync(f, bad);
-    expect(() => new CIFAR10(root)).toThrow(`${f}: bad label 10 in record 1 (CIFAR10 has 10 classes): the file is corrupt`);
+    expect(() => new CIFAR10(root)).toThrow(
+      `${f}: bad label 10 in record 1 (CIFAR10 has 10 classes): the file is corrupt`,
+    );
     fs.writeFileSync(f, new Uint8Array(0));
     expect(() => new CIFAR10(root)).toThrow(`${f}: wrong length: 0 bytes`);
   });
@@ -64,7 +82,9 @@ describe('CIFAR10 (binary version)', () => {
       expect(e).toBeInstanceOf(DatasetNotFoundError);
       const msg = (e as Error).message;
       expect(msg).toContain(`CIFAR10: dataset files not found in ${path.join(root, 'cifar-10-batches-bin')}`);
-      expect(msg).toContain('https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz (md5 c32a1d4ab5d03f1284b67883e8d87530)');
+      expect(msg).toContain(
+        'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz (md5 c32a1d4ab5d03f1284b67883e8d87530)',
+      );
       expect(msg).toContain('await CIFAR10.create(root, { download: true })');
       expect(msg).toContain('Missing: data_batch_1.bin, data_batch_2.bin');
     }
@@ -79,7 +99,10 @@ describe('CIFAR100 (binary version)', () => {
     const train = cifarRecords(6, 2, 4);
     fs.writeFileSync(path.join(dir, 'train.bin'), train.file);
     fs.writeFileSync(path.join(dir, 'test.bin'), cifarRecords(3, 2, 7).file);
-    fs.writeFileSync(path.join(dir, 'coarse_label_names.txt'), Array.from({ length: 20 }, (_, i) => `super${i}`).join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'coarse_label_names.txt'),
+      Array.from({ length: 20 }, (_, i) => `super${i}`).join('\n'),
+    );
     const ds = new CIFAR100(root);
     expect(ds.length).toBe(6);
     expect(Array.from(ds.targets)).toEqual(train.labels);
@@ -94,8 +117,12 @@ describe('CIFAR100 (binary version)', () => {
     const bad = Buffer.from(train.file);
     bad[3074 * 2 + 1] = 100;
     fs.writeFileSync(path.join(dir, 'train.bin'), bad);
-    expect(() => new CIFAR100(root)).toThrow(`${path.join(dir, 'train.bin')}: bad label 100 in record 2 (CIFAR100 has 100 classes)`);
+    expect(() => new CIFAR100(root)).toThrow(
+      `${path.join(dir, 'train.bin')}: bad label 100 in record 2 (CIFAR100 has 100 classes)`,
+    );
     fs.writeFileSync(path.join(dir, 'train.bin'), train.file.subarray(0, 3074 * 2 + 5));
-    expect(() => new CIFAR100(root)).toThrow(/train\.bin: wrong length: 6153 bytes is not a whole number of 3074-byte records \(2 label bytes/);
+    expect(() => new CIFAR100(root)).toThrow(
+      /train\.bin: wrong length: 6153 bytes is not a whole number of 3074-byte records \(2 label bytes/,
+    );
   });
 });

@@ -7,7 +7,13 @@ import { CIFAR10 } from '../src/cifar.js';
 import { DataLoader } from '../src/dataloader.js';
 import { type Dataset, Subset, TensorDataset } from '../src/dataset.js';
 import { MNIST } from '../src/mnist.js';
-import { RandomSampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler } from '../src/sampler.js';
+import {
+  RandomSampler,
+  SequentialSampler,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
+} from '../src/sampler.js';
+import type { TransformLike } from '../src/transforms/index.js';
 import {
   ColorJitter,
   Compose,
@@ -19,7 +25,6 @@ import {
   RandomRotation,
   ToTensor,
 } from '../src/transforms/index.js';
-import type { TransformLike } from '../src/transforms/index.js';
 import type { WorkerPool } from '../src/workers/pool.js';
 import { bytes } from './helpers.js';
 
@@ -31,7 +36,14 @@ function syntheticCifar(n: number, transform: TransformLike | null): CIFAR10 {
   images.set(bytes(n * 3072, 7));
   const labels = new Uint8Array(new SharedArrayBuffer(n));
   for (let i = 0; i < n; i++) labels[i] = (i * 7) % 10;
-  return CIFAR10.fromState({ root: 'synthetic', train: true, loaded: { images, labels, coarseLabels: null, classes: [...CIFAR10.defaultClasses] } }, { transform });
+  return CIFAR10.fromState(
+    {
+      root: 'synthetic',
+      train: true,
+      loaded: { images, labels, coarseLabels: null, classes: [...CIFAR10.defaultClasses] },
+    },
+    { transform },
+  );
 }
 
 const augment = () =>
@@ -62,7 +74,11 @@ describe('DataLoader in the main thread', () => {
     const loader = new DataLoader(ds, { batchSize: 4 });
     expect(loader.length).toBe(3);
     const batches = await collect(loader);
-    expect(batches.map((b) => b[1])).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(batches.map((b) => b[1])).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     expect(batches[0][0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const dropped = new DataLoader(ds, { batchSize: 4, dropLast: true });
     expect(dropped.length).toBe(2);
@@ -91,11 +107,14 @@ describe('DataLoader in the main thread', () => {
     torch.manualSeed(1);
     const c = (await collect(new DataLoader(ds, { batchSize: 3, shuffle: true }))).flatMap((x) => x[1]);
     torch.manualSeed(1);
-    expect((await collect(new DataLoader(ds, { batchSize: 3, shuffle: true }))).flatMap((x) => x[1])).toEqual(c);
+    expect((await collect(new DataLoader(ds, { batchSize: 3, shuffle: true }))).flatMap((x) => x[1])).toEqual(
+      c,
+    );
   });
 
   it('samplers choose the indices', async () => {
-    const order = async (sampler: ConstructorParameters<typeof DataLoader>[1]) => (await collect(new DataLoader(ds, { batchSize: 100, seed: 1, ...sampler })))[0][1];
+    const order = async (sampler: ConstructorParameters<typeof DataLoader>[1]) =>
+      (await collect(new DataLoader(ds, { batchSize: 100, seed: 1, ...sampler })))[0][1];
     expect(await order({ sampler: new SequentialSampler(10) })).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect((await order({ sampler: new SubsetRandomSampler([1, 3, 5]) })).sort()).toEqual([1, 3, 5]);
     const rep = await order({ sampler: new RandomSampler(10, { replacement: true, numSamples: 30 }) });
@@ -103,7 +122,9 @@ describe('DataLoader in the main thread', () => {
     const w = await order({ sampler: new WeightedRandomSampler([0, 0, 1, 0, 0, 0, 0, 0, 0, 3], 20) });
     expect(new Set(w).size).toBeLessThanOrEqual(2);
     expect(w.every((v) => v === 2 || v === 9)).toBe(true);
-    expect(() => new DataLoader(ds, { shuffle: true, sampler: new SequentialSampler(10) })).toThrow(/mutually exclusive/);
+    expect(() => new DataLoader(ds, { shuffle: true, sampler: new SequentialSampler(10) })).toThrow(
+      /mutually exclusive/,
+    );
   });
 
   it('collates numbers, booleans, strings, lists and objects like default_collate', async () => {
@@ -119,13 +140,18 @@ describe('DataLoader in the main thread', () => {
     expect(batch.name).toEqual(['a', 'b']);
     expect(Array.from((batch.pair as torch.Tensor[])[1].dataSync())).toEqual([2, 4]);
     const images = new MNIST();
-    await expect(collect(new DataLoader(new Subset(images, [0, 1]), { batchSize: 2 }))).rejects.toThrow(/found RawImage \(add ToTensor\(\) to the transform\)/);
+    await expect(collect(new DataLoader(new Subset(images, [0, 1]), { batchSize: 2 }))).rejects.toThrow(
+      /found RawImage \(add ToTensor\(\) to the transform\)/,
+    );
     const custom = new DataLoader(ds, { batchSize: 5, collate: (s) => s.length });
     expect(await collect2(custom)).toEqual([5, 5]);
   });
 
   it('MNIST with the seed homework transform', async () => {
-    const train = new MNIST('data/', { train: true, transform: new Compose([new ToTensor(), new Normalize([0.1307], [0.3081])]) });
+    const train = new MNIST('data/', {
+      train: true,
+      transform: new Compose([new ToTensor(), new Normalize([0.1307], [0.3081])]),
+    });
     const loader = new DataLoader(train, { batchSize: 32, shuffle: true, seed: 0, device: 'cpu' });
     expect(loader.length).toBe(1875);
     const { value } = await loader.iter().next();
@@ -161,14 +187,18 @@ describe('DataLoader with worker threads', () => {
   });
 
   it('rebuilds MNIST (shared memory), Subsets and user datasets from module specs', async () => {
-    const mnist = new Subset(new MNIST({ transform: new Compose([new ToTensor(), new Normalize([0.1307], [0.3081])]) }), [5, 9, 1000, 59999]);
+    const mnist = new Subset(
+      new MNIST({ transform: new Compose([new ToTensor(), new Normalize([0.1307], [0.3081])]) }),
+      [5, 9, 1000, 59999],
+    );
     const a = await collect(new DataLoader(mnist, { batchSize: 3, numWorkers: 2 }));
     expect(a).toEqual(await collect(new DataLoader(mnist, { batchSize: 3 })));
     const { Squares } = await import(squaresUrl);
     const sq = new Squares(7);
     const w = await collect2(new DataLoader(sq, { batchSize: 4, numWorkers: 1 }));
     const m = await collect2(new DataLoader(sq, { batchSize: 4 }));
-    const flat = (bs: unknown[]) => JSON.stringify(bs, (_k, v) => (v instanceof torch.Tensor ? Array.from(v.dataSync()) : v));
+    const flat = (bs: unknown[]) =>
+      JSON.stringify(bs, (_k, v) => (v instanceof torch.Tensor ? Array.from(v.dataSync()) : v));
     expect(flat(w)).toBe(flat(m));
     expect(flat(w)).toContain('[[0,1,2,3],[0,1,4,9]],[0,1,2,0]');
   });
@@ -205,7 +235,10 @@ describe('DataLoader with worker threads', () => {
     const loader = new DataLoader<[torch.Tensor, number[]]>(ds, {
       batchSize: 4,
       numWorkers: 1,
-      collate: (samples) => [torch.stack(samples.map((s) => (s as [torch.Tensor, number])[0])), samples.map((s) => (s as [torch.Tensor, number])[1])],
+      collate: (samples) => [
+        torch.stack(samples.map((s) => (s as [torch.Tensor, number])[0])),
+        samples.map((s) => (s as [torch.Tensor, number])[1]),
+      ],
     });
     const out: [torch.Tensor, number[]][] = [];
     for await (const b of loader) out.push(b);
@@ -253,7 +286,10 @@ describe('DataLoader with worker threads', () => {
         else { for await (const b of loader) {} }
         console.log('done ' + mode);
       `;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        timeout: 20_000,
+        encoding: 'utf8',
+      });
       expect(r.stderr).toBe('');
       expect(r.signal, mode).toBeNull();
       expect(r.status, mode).toBe(0);

@@ -1,6 +1,6 @@
 import * as torch from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
-import { ConcatDataset, Subset, TensorDataset, randomSplit } from '../src/dataset.js';
+import { ConcatDataset, randomSplit, Subset, TensorDataset } from '../src/dataset.js';
 import { HostTensor } from '../src/host-tensor.js';
 import { Generator } from '../src/random.js';
 import { fromSpec } from '../src/workers/registry.js';
@@ -20,7 +20,9 @@ describe('TensorDataset, Subset, ConcatDataset, randomSplit', () => {
     expect(hx).toBeInstanceOf(HostTensor);
     expect(Array.from(hx.data)).toEqual([20, 21, 22, 23]);
     expect(hy.shape).toEqual([]);
-    expect(() => new TensorDataset(xs, torch.zeros(5))).toThrow(/TensorDataset: size mismatch between tensors \(first dimensions 6, 5\)/);
+    expect(() => new TensorDataset(xs, torch.zeros(5))).toThrow(
+      /TensorDataset: size mismatch between tensors \(first dimensions 6, 5\)/,
+    );
     expect(() => ds.get(6)).toThrow(/index 6 is out of range for a dataset of length 6/);
     const back = (await fromSpec(structuredClone(ds.spec()))) as TensorDataset;
     expect(Array.from(back.getSample(3)[0].data)).toEqual([12, 13, 14, 15]);
@@ -30,7 +32,7 @@ describe('TensorDataset, Subset, ConcatDataset, randomSplit', () => {
     const ds = new TensorDataset(xs, ys);
     const sub = new Subset(ds, [5, 0, 3]);
     expect(sub.length).toBe(3);
-    expect(Array.from(sub.get(0)[0].dataSync())).toEqual([20, 21, 22, 23]);
+    expect(Array.from((sub.get(0) as torch.Tensor[])[0].dataSync())).toEqual([20, 21, 22, 23]);
     expect(() => new Subset(ds, [6])).toThrow(/out of range/);
     const cat = new ConcatDataset([ds, sub]);
     expect(cat.length).toBe(9);
@@ -57,6 +59,8 @@ describe('TensorDataset, Subset, ConcatDataset, randomSplit', () => {
     torch.manualSeed(3);
     const [d] = randomSplit(ds, [5, 5]);
     expect(Array.from(c.indices)).toEqual(Array.from(d.indices));
-    expect(() => randomSplit(ds, [5, 6])).toThrow(/sum of input lengths \(11\) does not equal the length of the input dataset \(10\)/);
+    expect(() => randomSplit(ds, [5, 6])).toThrow(
+      /sum of input lengths \(11\) does not equal the length of the input dataset \(10\)/,
+    );
   });
 });

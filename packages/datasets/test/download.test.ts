@@ -5,10 +5,10 @@ import * as zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CIFAR10, CIFAR100 } from '../src/cifar.js';
 import { downloadFile } from '../src/download.js';
-import { ChecksumError, DatasetFormatError, DatasetNotFoundError, DownloadError } from '../src/errors.js';
+import { DatasetFormatError, DatasetNotFoundError, DownloadError } from '../src/errors.js';
 import { FashionMNIST, MNIST } from '../src/mnist.js';
 import { createTar, extractTar } from '../src/tar.js';
-import { type TestServer, cifarRecords, closedPort, mnistSplit, serve, tmpDir } from './helpers.js';
+import { cifarRecords, closedPort, mnistSplit, serve, type TestServer, tmpDir } from './helpers.js';
 
 const md5 = (b: Uint8Array) => crypto.createHash('md5').update(b).digest('hex');
 const servers: TestServer[] = [];
@@ -74,7 +74,10 @@ describe('downloadFile', () => {
 /** FashionMNIST with the checksums of locally generated files. */
 function fashionWithChecksums(files: Record<string, Uint8Array>) {
   return class LocalFashion extends FashionMNIST {
-    static override readonly resources = FashionMNIST.resources.map((r) => ({ ...r, gzMd5: md5(files[`${r.file}.gz`]) }));
+    static override readonly resources = FashionMNIST.resources.map((r) => ({
+      ...r,
+      gzMd5: md5(files[`${r.file}.gz`]),
+    }));
   };
 }
 
@@ -99,24 +102,39 @@ describe('dataset downloads from a mirror', () => {
     expect(ts.length).toBe(4);
     expect(s.hits.length).toBe(4); // the second create found the files
     // the real checksums reject these files
-    const err = await FashionMNIST.create(tmpDir(), { download: true, mirrors: [`${s.url}fm/`] }).catch((e) => e);
+    const err = await FashionMNIST.create(tmpDir(), { download: true, mirrors: [`${s.url}fm/`] }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(DatasetNotFoundError);
-    expect(err.message).toMatch(/checksum mismatch: md5 [0-9a-f]{32}, expected 8d4fb7e6c68d591d4c3dfef9ec88bf0d/);
+    expect(err.message).toMatch(
+      /checksum mismatch: md5 [0-9a-f]{32}, expected 8d4fb7e6c68d591d4c3dfef9ec88bf0d/,
+    );
   });
 
   it('offline, with no files: the error says where the files are expected and how to get them', async () => {
     const port = await closedPort();
     const root = tmpDir();
-    const err = await FashionMNIST.create(root, { download: true, mirrors: [`http://127.0.0.1:${port}/`] }).catch((e) => e);
+    const err = await FashionMNIST.create(root, {
+      download: true,
+      mirrors: [`http://127.0.0.1:${port}/`],
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(DatasetNotFoundError);
-    expect(err.message).toContain(`FashionMNIST: dataset files not found in ${path.join(root, 'FashionMNIST', 'raw')}`);
+    expect(err.message).toContain(
+      `FashionMNIST: dataset files not found in ${path.join(root, 'FashionMNIST', 'raw')}`,
+    );
     expect(err.message).toContain('ECONNREFUSED');
-    expect(err.message).toContain('http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-images-idx3-ubyte.gz');
+    expect(err.message).toContain(
+      'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-images-idx3-ubyte.gz',
+    );
     expect(fs.readdirSync(path.join(root, 'FashionMNIST', 'raw'))).toEqual([]);
-    const cerr = await CIFAR10.create(root, { download: true, mirrors: [`http://127.0.0.1:${port}/`] }).catch((e) => e);
+    const cerr = await CIFAR10.create(root, { download: true, mirrors: [`http://127.0.0.1:${port}/`] }).catch(
+      (e) => e,
+    );
     expect(cerr).toBeInstanceOf(DatasetNotFoundError);
     expect(cerr.message).toContain(`dataset files not found in ${path.join(root, 'cifar-10-batches-bin')}`);
-    expect(cerr.message).toContain('download https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz (md5 c32a1d4ab5d03f1284b67883e8d87530)');
+    expect(cerr.message).toContain(
+      'download https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz (md5 c32a1d4ab5d03f1284b67883e8d87530)',
+    );
     // MNIST needs no network: the bundled copy
     const mnist = await MNIST.create(root, { download: true, mirrors: [`http://127.0.0.1:${port}/`] });
     expect(mnist.length).toBe(60000);
@@ -124,15 +142,22 @@ describe('dataset downloads from a mirror', () => {
 
   it('CIFAR10.create and CIFAR100.create download the archive, verify it and extract the data files', async () => {
     const files: Record<string, Uint8Array> = {};
-    for (let b = 1; b <= 5; b++) files[`cifar-10-batches-bin/data_batch_${b}.bin`] = cifarRecords(2, 1, b).file;
+    for (let b = 1; b <= 5; b++)
+      files[`cifar-10-batches-bin/data_batch_${b}.bin`] = cifarRecords(2, 1, b).file;
     files['cifar-10-batches-bin/test_batch.bin'] = cifarRecords(3, 1, 8).file;
     files['cifar-10-batches-bin/batches.meta.txt'] = Buffer.from('a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n');
     files['cifar-10-batches-bin/readme.html'] = Buffer.from('<html>');
     const archive = zlib.gzipSync(createTar(files));
     const tar100 = zlib.gzipSync(
-      createTar({ 'cifar-100-binary/train.bin': cifarRecords(3, 2, 1).file, 'cifar-100-binary/test.bin': cifarRecords(2, 2, 2).file }),
+      createTar({
+        'cifar-100-binary/train.bin': cifarRecords(3, 2, 1).file,
+        'cifar-100-binary/test.bin': cifarRecords(2, 2, 2).file,
+      }),
     );
-    const s = await server({ '/kriz/cifar-10-binary.tar.gz': archive, '/kriz/cifar-100-binary.tar.gz': tar100 });
+    const s = await server({
+      '/kriz/cifar-10-binary.tar.gz': archive,
+      '/kriz/cifar-100-binary.tar.gz': tar100,
+    });
     class LocalCIFAR10 extends CIFAR10 {
       static override readonly archiveMd5 = md5(archive);
     }
@@ -152,7 +177,9 @@ describe('dataset downloads from a mirror', () => {
       'data_batch_5.bin',
       'test_batch.bin',
     ]);
-    expect((await LocalCIFAR10.create(root, { train: false, download: true, mirrors: [`${s.url}kriz/`] })).length).toBe(3);
+    expect(
+      (await LocalCIFAR10.create(root, { train: false, download: true, mirrors: [`${s.url}kriz/`] })).length,
+    ).toBe(3);
     expect((await LocalCIFAR100.create(root, { download: true, mirrors: [`${s.url}kriz/`] })).length).toBe(3);
     // the real checksum rejects this archive, and nothing half-written stays
     const other = tmpDir();
@@ -165,7 +192,11 @@ describe('dataset downloads from a mirror', () => {
 describe('tar extraction', () => {
   it('extracts regular files atomically, skipping unsafe paths', async () => {
     const dir = tmpDir();
-    const tar = createTar({ 'a/b.txt': Buffer.from('hello'), '../evil.txt': Buffer.from('x'), 'c.bin': new Uint8Array(1000).fill(7) });
+    const tar = createTar({
+      'a/b.txt': Buffer.from('hello'),
+      '../evil.txt': Buffer.from('x'),
+      'c.bin': new Uint8Array(1000).fill(7),
+    });
     fs.writeFileSync(path.join(dir, 'x.tar.gz'), zlib.gzipSync(tar));
     const out = path.join(dir, 'out');
     const written = await extractTar(path.join(dir, 'x.tar.gz'), out);
@@ -179,16 +210,26 @@ describe('tar extraction', () => {
     const tar = createTar({ 'big.bin': new Uint8Array(5000).fill(1) });
     const gz = zlib.gzipSync(tar);
     fs.writeFileSync(path.join(dir, 't.tar.gz'), gz.subarray(0, gz.length - 20));
-    await expect(extractTar(path.join(dir, 't.tar.gz'), path.join(dir, 'o1'))).rejects.toThrow(/t\.tar\.gz: truncated gzip data/);
+    await expect(extractTar(path.join(dir, 't.tar.gz'), path.join(dir, 'o1'))).rejects.toThrow(
+      /t\.tar\.gz: truncated gzip data/,
+    );
     fs.writeFileSync(path.join(dir, 'u.tar.gz'), tar);
-    await expect(extractTar(path.join(dir, 'u.tar.gz'), path.join(dir, 'o2'))).rejects.toThrow(/u\.tar\.gz: bad gzip: the file does not start with the gzip magic number/);
+    await expect(extractTar(path.join(dir, 'u.tar.gz'), path.join(dir, 'o2'))).rejects.toThrow(
+      /u\.tar\.gz: bad gzip: the file does not start with the gzip magic number/,
+    );
     const badHeader = Buffer.from(tar);
     badHeader[0] ^= 1;
     fs.writeFileSync(path.join(dir, 'v.tar'), badHeader);
-    await expect(extractTar(path.join(dir, 'v.tar'), path.join(dir, 'o3'))).rejects.toThrow(DatasetFormatError);
-    await expect(extractTar(path.join(dir, 'v.tar'), path.join(dir, 'o3'))).rejects.toThrow(/v\.tar: corrupt tar archive \(bad header checksum\)/);
+    await expect(extractTar(path.join(dir, 'v.tar'), path.join(dir, 'o3'))).rejects.toThrow(
+      DatasetFormatError,
+    );
+    await expect(extractTar(path.join(dir, 'v.tar'), path.join(dir, 'o3'))).rejects.toThrow(
+      /v\.tar: corrupt tar archive \(bad header checksum\)/,
+    );
     fs.writeFileSync(path.join(dir, 'w.tar'), tar.subarray(0, 512 + 1000));
-    await expect(extractTar(path.join(dir, 'w.tar'), path.join(dir, 'o4'))).rejects.toThrow(/w\.tar: truncated tar archive/);
+    await expect(extractTar(path.join(dir, 'w.tar'), path.join(dir, 'o4'))).rejects.toThrow(
+      /w\.tar: truncated tar archive/,
+    );
     expect(fs.existsSync(path.join(dir, 'o4')) ? fs.readdirSync(path.join(dir, 'o4')) : []).toEqual([]);
   });
 });

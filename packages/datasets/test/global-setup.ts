@@ -20,7 +20,9 @@ function newest(dir: string, ext: string): number {
 export default function setup(): void {
   const marker = path.join(pkg, 'dist', 'workers', 'worker.js');
   const built = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
-  const distNewest = fs.existsSync(path.join(pkg, 'dist')) ? Math.min(built, newest(path.join(pkg, 'dist'), '.js')) : 0;
+  const distNewest = fs.existsSync(path.join(pkg, 'dist'))
+    ? Math.min(built, newest(path.join(pkg, 'dist'), '.js'))
+    : 0;
   if (distNewest === 0 || newest(path.join(pkg, 'src'), '.ts') > distNewest) {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: pkg, stdio: 'inherit' });

@@ -24,14 +24,28 @@ export function bytes(n: number, seed = 1): Uint8Array {
 }
 
 /** A small MNIST-format split: n images of rows x cols and labels 0..9. */
-export function mnistSplit(n: number, rows = 28, cols = 28, seed = 1): { images: Uint8Array; labels: Uint8Array; pixels: Uint8Array; labelValues: Uint8Array } {
+export function mnistSplit(
+  n: number,
+  rows = 28,
+  cols = 28,
+  seed = 1,
+): { images: Uint8Array; labels: Uint8Array; pixels: Uint8Array; labelValues: Uint8Array } {
   const pixels = bytes(n * rows * cols, seed);
   const labelValues = Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10);
-  return { images: encodeIdx(pixels, [n, rows, cols]), labels: encodeIdx(labelValues, [n]), pixels, labelValues };
+  return {
+    images: encodeIdx(pixels, [n, rows, cols]),
+    labels: encodeIdx(labelValues, [n]),
+    pixels,
+    labelValues,
+  };
 }
 
 /** Writes MNIST-format files under root/<name>/raw (gz: compressed). */
-export function writeMnist(root: string, name: string, opts: { train?: number; test?: number; gz?: boolean; rows?: number; cols?: number } = {}) {
+export function writeMnist(
+  root: string,
+  name: string,
+  opts: { train?: number; test?: number; gz?: boolean; rows?: number; cols?: number } = {},
+) {
   const raw = path.join(root, name, 'raw');
   fs.mkdirSync(raw, { recursive: true });
   const out: Record<string, ReturnType<typeof mnistSplit>> = {};
@@ -52,7 +66,11 @@ export function writeMnist(root: string, name: string, opts: { train?: number; t
 }
 
 /** CIFAR binary records: label byte(s) then the R, G, B planes. Returns the file bytes and the HWC images. */
-export function cifarRecords(n: number, labelBytes: 1 | 2, seed = 1): { file: Uint8Array; hwc: Uint8Array; labels: number[]; coarse: number[] } {
+export function cifarRecords(
+  n: number,
+  labelBytes: 1 | 2,
+  seed = 1,
+): { file: Uint8Array; hwc: Uint8Array; labels: number[]; coarse: number[] } {
   const record = labelBytes + 3072;
   const file = new Uint8Array(n * record);
   const planes = bytes(n * 3072, seed);
@@ -67,7 +85,8 @@ export function cifarRecords(n: number, labelBytes: 1 | 2, seed = 1): { file: Ui
     if (labelBytes === 2) file[r * record] = c;
     file[r * record + labelBytes - 1] = fine;
     file.set(planes.subarray(r * 3072, (r + 1) * 3072), r * record + labelBytes);
-    for (let p = 0; p < 1024; p++) for (let ch = 0; ch < 3; ch++) hwc[r * 3072 + p * 3 + ch] = planes[r * 3072 + ch * 1024 + p];
+    for (let p = 0; p < 1024; p++)
+      for (let ch = 0; ch < 3; ch++) hwc[r * 3072 + p * 3 + ch] = planes[r * 3072 + ch * 1024 + p];
   }
   return { file, hwc, labels, coarse };
 }
@@ -94,7 +113,9 @@ export interface TestServer {
 }
 
 /** A local HTTP server: `routes` maps paths to bodies, or to a handler. */
-export async function serve(routes: Record<string, Uint8Array | ((req: http.IncomingMessage, res: http.ServerResponse) => void)>): Promise<TestServer> {
+export async function serve(
+  routes: Record<string, Uint8Array | ((req: http.IncomingMessage, res: http.ServerResponse) => void)>,
+): Promise<TestServer> {
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
     hits.push(req.url ?? '');

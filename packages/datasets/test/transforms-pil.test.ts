@@ -3,14 +3,26 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RawImage } from '../src/image.js';
-import { functional as F, type Interpolation, type PaddingMode, type WarpInterpolation } from '../src/transforms/index.js';
+import {
+  functional as F,
+  type Interpolation,
+  type PaddingMode,
+  type WarpInterpolation,
+} from '../src/transforms/index.js';
 
 /** Outputs of torchvision's PIL functions, from fixtures/generate_transforms.py (Pillow 9.4). */
-const fx = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'transforms.json'), 'utf8'));
+const fx = JSON.parse(
+  fs.readFileSync(
+    path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'transforms.json'),
+    'utf8',
+  ),
+);
 
 function rgb(w: number, h: number): RawImage {
   const d = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) d[(y * w + x) * 3 + c] = (x * 37 + y * 91 + c * 53 + x * y * 7) % 256;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) d[(y * w + x) * 3 + c] = (x * 37 + y * 91 + c * 53 + x * y * 7) % 256;
   return new RawImage(d, w, h, 3);
 }
 
@@ -52,15 +64,27 @@ describe('transforms give the pixels torchvision gives on PIL images', () => {
 
   it('rotate: nearest and bilinear, with and without expand', () => {
     for (const c of fx.rotate) {
-      const got = F.rotate(inputs[c.input], c.angle, { interpolation: c.interpolation as WarpInterpolation, expand: c.expand, fill: c.fill });
-      expect(compare(got, c.out), `${c.input} ${c.interpolation} ${c.angle} expand=${c.expand}`).toEqual([0, 0]);
+      const got = F.rotate(inputs[c.input], c.angle, {
+        interpolation: c.interpolation as WarpInterpolation,
+        expand: c.expand,
+        fill: c.fill,
+      });
+      expect(compare(got, c.out), `${c.input} ${c.interpolation} ${c.angle} expand=${c.expand}`).toEqual([
+        0, 0,
+      ]);
     }
   });
 
   it('affine: rotation, translation, scale and shear', () => {
     for (const c of fx.affine) {
-      const got = F.affine(inputs[c.input], c.angle, c.translate, c.scale, c.shear, { interpolation: c.interpolation as WarpInterpolation, fill: c.fill });
-      expect(compare(got, c.out), `${c.input} ${c.interpolation} ${c.angle} ${c.translate} ${c.scale} ${c.shear}`).toEqual([0, 0]);
+      const got = F.affine(inputs[c.input], c.angle, c.translate, c.scale, c.shear, {
+        interpolation: c.interpolation as WarpInterpolation,
+        fill: c.fill,
+      });
+      expect(
+        compare(got, c.out),
+        `${c.input} ${c.interpolation} ${c.angle} ${c.translate} ${c.scale} ${c.shear}`,
+      ).toEqual([0, 0]);
     }
   });
 
@@ -82,7 +106,10 @@ describe('transforms give the pixels torchvision gives on PIL images', () => {
   it('grayscale and the padding modes exactly', () => {
     expect(compare(F.rgbToGrayscale(inputs.rgb), fx.grayscale)).toEqual([0, 0]);
     for (const c of fx.pad) {
-      expect(compare(F.pad(inputs.rgb, c.padding, 0, c.mode as PaddingMode), c.out), `${c.mode} ${c.padding}`).toEqual([0, 0]);
+      expect(
+        compare(F.pad(inputs.rgb, c.padding, 0, c.mode as PaddingMode), c.out),
+        `${c.mode} ${c.padding}`,
+      ).toEqual([0, 0]);
     }
   });
 });

@@ -41,7 +41,8 @@ import { bytes } from './helpers.js';
 const img = (w: number, h: number, c = 3, seed = 1) => new RawImage(bytes(w * h * c, seed), w, h, c);
 /** An Rng replaying fixed draws. */
 const draws = (...v: number[]): Rng => ({ random: () => v.shift() ?? 0 });
-const px = (im: RawImage, x: number, y: number) => Array.from(im.data.subarray((y * im.width + x) * im.channels, (y * im.width + x + 1) * im.channels));
+const px = (im: RawImage, x: number, y: number) =>
+  Array.from(im.data.subarray((y * im.width + x) * im.channels, (y * im.width + x + 1) * im.channels));
 
 describe('ToTensor, Normalize and friends', () => {
   it('ToTensor: HWC bytes -> CHW float32 in [0, 1]', () => {
@@ -49,14 +50,21 @@ describe('ToTensor, Normalize and friends', () => {
     const t = new ToTensor().apply(im) as HostTensor;
     expect(t.shape).toEqual([3, 2, 3]);
     expect(t.dtype).toBe('float32');
-    for (let c = 0; c < 3; c++) for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) expect(t.data[c * 6 + y * 3 + x]).toBe(Math.fround(px(im, x, y)[c] / 255));
-    expect(() => new ToTensor().apply(t as unknown as RawImage)).toThrow(/ToTensor: expected an image \(RawImage, HWC uint8\), got a tensor/);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < 2; y++)
+        for (let x = 0; x < 3; x++)
+          expect(t.data[c * 6 + y * 3 + x]).toBe(Math.fround(px(im, x, y)[c] / 255));
+    expect(() => new ToTensor().apply(t as unknown as RawImage)).toThrow(
+      /ToTensor: expected an image \(RawImage, HWC uint8\), got a tensor/,
+    );
     const ints = new PILToTensor().apply(im) as HostTensor;
     expect(ints.dtype).toBe('int32');
     expect(ints.data[4]).toBe(px(im, 1, 1)[0]);
     // back to an image: x * 255 truncated, as torchvision's ToPILImage
     expect(Array.from(new ToPILImage().apply(t).data)).toEqual(Array.from(im.data));
-    expect(Array.from((new ConvertImageDtype('int32').apply(t) as HostTensor).data)).toEqual(Array.from(ints.data));
+    expect(Array.from((new ConvertImageDtype('int32').apply(t) as HostTensor).data)).toEqual(
+      Array.from(ints.data),
+    );
   });
 
   it('Normalize per channel, in float32 as PyTorch, on HostTensors and on (batch) Tensors', () => {
@@ -76,15 +84,24 @@ describe('ToTensor, Normalize and friends', () => {
     const nb = n.apply(batch) as torch.Tensor;
     expect(nb.shape).toEqual([2, 3, 4, 4]);
     expect(Array.from(nb.dataSync().subarray(48))).toEqual(Array.from(h.data));
-    expect(Array.from((new BatchNormalize(means, stds).apply(batch) as torch.Tensor).dataSync().subarray(0, 48))).toEqual(Array.from(h.data));
+    expect(
+      Array.from((new BatchNormalize(means, stds).apply(batch) as torch.Tensor).dataSync().subarray(0, 48)),
+    ).toEqual(Array.from(h.data));
     expect(() => new Normalize([0.5], [0])).toThrow(/std evaluated to zero/);
-    expect(() => new Normalize([0.1, 0.2], [1, 1]).apply(t)).toThrow(/mean has 2 values for a tensor with 3 channels/);
+    expect(() => new Normalize([0.1, 0.2], [1, 1]).apply(t)).toThrow(
+      /mean has 2 values for a tensor with 3 channels/,
+    );
     expect(String(n)).toBe('Normalize(mean=(0.4914, 0.4822, 0.4465), std=(0.247, 0.243, 0.261))');
   });
 
   it('Compose fuses ToTensor+Normalize and RandomCrop+RandomHorizontalFlip with identical results', () => {
     const im = img(32, 32);
-    const parts = [new RandomCrop(32, { padding: 4 }), new RandomHorizontalFlip(), new ToTensor(), new Normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.3])];
+    const parts = [
+      new RandomCrop(32, { padding: 4 }),
+      new RandomHorizontalFlip(),
+      new ToTensor(),
+      new Normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.3]),
+    ];
     const fused = new Compose(parts);
     for (let s = 0; s < 20; s++) {
       const a = fused.apply(im, new Generator(s)) as HostTensor;
@@ -108,15 +125,20 @@ describe('ToTensor, Normalize and friends', () => {
     expect(new Set(changed.slice(0, changed.length / 3))).toEqual(new Set([5]));
     expect(Array.from(t.data).every((v) => v === 1)).toBe(true);
     expect(new RandomErasing({ p: 0 }).apply(t, g)).toBe(t);
-    const noise = new RandomErasing({ p: 1, value: 'random' }).apply(t.toTensor(), new Generator(1)) as torch.Tensor;
+    const noise = new RandomErasing({ p: 1, value: 'random' }).apply(
+      t.toTensor(),
+      new Generator(1),
+    ) as torch.Tensor;
     expect(noise).toBeInstanceOf(torch.Tensor);
     expect(Array.from(noise.dataSync()).some((v) => v !== 1)).toBe(true);
-    expect(() => new RandomErasing({ p: 1 }).apply(img(4, 4) as never)).toThrow(/RandomErasing: expected a tensor, got an image; put ToTensor\(\) before it/);
+    expect(() => new RandomErasing({ p: 1 }).apply(img(4, 4) as never)).toThrow(
+      /RandomErasing: expected a tensor, got an image; put ToTensor\(\) before it/,
+    );
   });
 });
 
 describe('geometric transforms', () => {
-  it('RandomCrop with padding crops the padded image at torchvision\'s random position', () => {
+  it("RandomCrop with padding crops the padded image at torchvision's random position", () => {
     const im = img(6, 5);
     // draws: i = floor(0.5 * (5 + 2 - 4 + 1)) = 2, j = floor(0.99 * (6 + 2 - 3 + 1)) = 5
     const out = new RandomCrop([4, 3], { padding: 1, fill: [9, 8, 7] }).apply(im, draws(0.5, 0.99));
@@ -127,11 +149,15 @@ describe('geometric transforms', () => {
     for (const mode of ['edge', 'reflect', 'symmetric'] as const) {
       const o = new RandomCrop(6, { padding: [2, 1], paddingMode: mode }).apply(im, draws(0.3, 0.7));
       const p = F.pad(im, [2, 1], 0, mode);
-      expect(Array.from(o.data)).toEqual(Array.from(F.crop(p, Math.floor(0.3 * (7 - 6 + 1)), Math.floor(0.7 * (10 - 6 + 1)), 6, 6).data));
+      expect(Array.from(o.data)).toEqual(
+        Array.from(F.crop(p, Math.floor(0.3 * (7 - 6 + 1)), Math.floor(0.7 * (10 - 6 + 1)), 6, 6).data),
+      );
     }
     const needed = new RandomCrop(8, { padIfNeeded: true }).apply(im, draws(0, 0));
     expect([needed.width, needed.height]).toEqual([8, 8]);
-    expect(() => new RandomCrop(8).apply(im)).toThrow(/RandomCrop: required crop size \(8, 8\) is larger than input image size \(5, 6\)/);
+    expect(() => new RandomCrop(8).apply(im)).toThrow(
+      /RandomCrop: required crop size \(8, 8\) is larger than input image size \(5, 6\)/,
+    );
     // same size: no draw
     expect(Array.from(new RandomCrop([5, 6]).apply(im, draws()).data)).toEqual(Array.from(im.data));
   });
@@ -159,7 +185,9 @@ describe('geometric transforms', () => {
     expect(px(h, 0, 1)).toEqual(px(im, 4, 1));
     expect(px(v, 2, 0)).toEqual(px(im, 2, 2));
     const t = new ToTensor().apply(im) as HostTensor;
-    expect(Array.from((F.hflip(t) as HostTensor).data)).toEqual(Array.from((new ToTensor().apply(h) as HostTensor).data));
+    expect(Array.from((F.hflip(t) as HostTensor).data)).toEqual(
+      Array.from((new ToTensor().apply(h) as HostTensor).data),
+    );
     const tt = F.vflip(t.toTensor());
     expect(tt).toBeInstanceOf(torch.Tensor);
     expect(Array.from(tt.dataSync())).toEqual(Array.from((new ToTensor().apply(v) as HostTensor).data));
@@ -168,7 +196,7 @@ describe('geometric transforms', () => {
     expect(Array.from(new RandomVerticalFlip(1).apply(im, draws(0.99)).data)).toEqual(Array.from(v.data));
   });
 
-  it('Resize and RandomResizedCrop follow torchvision\'s sizes', () => {
+  it("Resize and RandomResizedCrop follow torchvision's sizes", () => {
     const im = img(40, 20);
     const r = new Resize(10).apply(im);
     expect([r.width, r.height]).toEqual([20, 10]);
@@ -191,8 +219,14 @@ describe('geometric transforms', () => {
   it('RandomRotation and RandomAffine draw their parameters like torchvision', () => {
     const im = img(9, 9);
     // angle = -10 + 20 * 0.75 = 5
-    expect(Array.from(new RandomRotation(10).apply(im, draws(0.75)).data)).toEqual(Array.from(F.rotate(im, 5).data));
-    const ra = new RandomAffine([-20, 20], { translate: [0.1, 0.2], scale: [0.9, 1.1], shear: [-5, 5, -3, 3] });
+    expect(Array.from(new RandomRotation(10).apply(im, draws(0.75)).data)).toEqual(
+      Array.from(F.rotate(im, 5).data),
+    );
+    const ra = new RandomAffine([-20, 20], {
+      translate: [0.1, 0.2],
+      scale: [0.9, 1.1],
+      shear: [-5, 5, -3, 3],
+    });
     const params = ra.params(9, 9, draws(0.5, 0.9, 0.1, 0.25, 1, 0, 0.5));
     expect(params[0]).toBe(0);
     // tx = round(uniform(-0.9, 0.9) at 0.9) = round(0.72) = 1; ty = round(-1.8 + 3.6 * 0.1) = round(-1.44) = -1
@@ -210,7 +244,9 @@ describe('color transforms', () => {
     const cj = new ColorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 });
     const [order, b, c, s, h] = cj.params(new Generator(7));
     expect(Array.from(order).sort()).toEqual([0, 1, 2, 3]);
-    expect(b! >= 0.6 && b! <= 1.4 && c! >= 0.6 && c! <= 1.4 && s! >= 0.6 && s! <= 1.4 && h! >= -0.1 && h! <= 0.1).toBe(true);
+    expect(
+      b! >= 0.6 && b! <= 1.4 && c! >= 0.6 && c! <= 1.4 && s! >= 0.6 && s! <= 1.4 && h! >= -0.1 && h! <= 0.1,
+    ).toBe(true);
     let want = im;
     for (const fn of order) {
       if (fn === 0) want = F.adjustBrightness(want, b!);
@@ -221,7 +257,9 @@ describe('color transforms', () => {
     expect(Array.from(cj.apply(im, new Generator(7)).data)).toEqual(Array.from(want.data));
     expect(new ColorJitter({ brightness: 0 }).brightness).toBeNull();
     expect(() => new ColorJitter({ hue: 0.7 })).toThrow(/hue values should be between \(-0.5, 0.5\)/);
-    expect(String(cj)).toBe('ColorJitter(brightness=(0.6, 1.4), contrast=(0.6, 1.4), saturation=(0.6, 1.4), hue=(-0.1, 0.1))');
+    expect(String(cj)).toBe(
+      'ColorJitter(brightness=(0.6, 1.4), contrast=(0.6, 1.4), saturation=(0.6, 1.4), hue=(-0.1, 0.1))',
+    );
   });
 
   it('Grayscale and RandomGrayscale', () => {
@@ -239,7 +277,12 @@ describe('color transforms', () => {
 describe('randomness and specs', () => {
   it('a seeded generator replays an augmentation; torch.manualSeed replays the default stream', () => {
     const im = img(16, 16);
-    const t = new Compose([new RandomResizedCrop(12), new RandomRotation(30), new ColorJitter({ brightness: 0.5, hue: 0.2 }), new RandomHorizontalFlip()]);
+    const t = new Compose([
+      new RandomResizedCrop(12),
+      new RandomRotation(30),
+      new ColorJitter({ brightness: 0.5, hue: 0.2 }),
+      new RandomHorizontalFlip(),
+    ]);
     const a = t.apply(im, new Generator(11)) as RawImage;
     const b = t.apply(im, new Generator(11)) as RawImage;
     const c = t.apply(im, new Generator(12)) as RawImage;
@@ -278,7 +321,9 @@ describe('randomness and specs', () => {
     const y = back.apply(im, new Generator(1)) as HostTensor;
     expect(Array.from(y.data)).toEqual(Array.from(x.data));
     expect(() => new Compose([new ToTensor(), (v: unknown) => v]).spec()).toThrow(SpecError);
-    expect(() => new Lambda((v: unknown) => v).spec()).toThrow(/Lambda\(<function>\) holds a function, which cannot be sent to a worker thread/);
+    expect(() => new Lambda((v: unknown) => v).spec()).toThrow(
+      /Lambda\(<function>\) holds a function, which cannot be sent to a worker thread/,
+    );
     // a Lambda sees Tensors, not HostTensors
     let seen: unknown = null;
     new Compose([new ToTensor(), new Lambda((v) => (seen = v))]).apply(im);
@@ -304,7 +349,9 @@ describe('batched tensor transforms', () => {
       expect(Array.from(out.dataSync())).toEqual(per.flatMap((h) => Array.from(h.data)));
       expect(f).toBeGreaterThan(0);
     }
-    expect(() => new BatchRandomHorizontalFlip().apply(torch.zeros(3, 4, 4))).toThrow(/expected a batch Tensor of shape \[N, C, H, W\]/);
+    expect(() => new BatchRandomHorizontalFlip().apply(torch.zeros(3, 4, 4))).toThrow(
+      /expected a batch Tensor of shape \[N, C, H, W\]/,
+    );
   });
 
   it('BatchRandomCrop crops each sample where RandomCrop would', () => {
@@ -313,7 +360,9 @@ describe('batched tensor transforms', () => {
       const out = new BatchRandomCrop([4, 5], { padding: 2, paddingMode: mode }).apply(x, new Generator(3));
       expect(out.shape).toEqual([6, 3, 4, 5]);
       const g = new Generator(3);
-      const per = ims.map((h) => new RandomCrop([4, 5], { padding: 2, paddingMode: mode }).apply(h, g) as HostTensor);
+      const per = ims.map(
+        (h) => new RandomCrop([4, 5], { padding: 2, paddingMode: mode }).apply(h, g) as HostTensor,
+      );
       expect(Array.from(out.dataSync())).toEqual(per.flatMap((h) => Array.from(h.data)));
     }
   });

@@ -35,7 +35,9 @@ export class Sequential extends Module {
   }
 
   [Symbol.iterator](): Iterator<AnyModule> {
-    return this.moduleFields().map(([, m]) => m)[Symbol.iterator]();
+    return this.moduleFields()
+      .map(([, m]) => m)
+      [Symbol.iterator]();
   }
 }
 
@@ -72,7 +74,9 @@ export class ModuleList extends Module<never[], never> {
   }
 
   [Symbol.iterator](): Iterator<AnyModule> {
-    return this.moduleFields().map(([, m]) => m)[Symbol.iterator]();
+    return this.moduleFields()
+      .map(([, m]) => m)
+      [Symbol.iterator]();
   }
 }
 

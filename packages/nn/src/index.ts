@@ -5,19 +5,34 @@
 import '@torchlet/autograd';
 import './functional/loss-ops.js';
 
-export { Module, type StateDict, type ForwardHook, type ForwardPreHook } from './module.js';
-export { Parameter } from './parameter.js';
-export { Sequential, ModuleList, ModuleDict } from './containers.js';
-export { Linear, type LinearOptions } from './layers/linear.js';
-export { Conv2d, type Conv2dOptions, type PaddingMode } from './layers/conv.js';
-export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './layers/pooling.js';
-export { ReLU, Sigmoid, Tanh, LeakyReLU, ELU, GELU, Softmax, LogSoftmax } from './layers/activation.js';
-export { Flatten, Identity } from './layers/shape.js';
-export { Dropout, Dropout2d } from './layers/dropout.js';
-export { BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './layers/batchnorm.js';
-export { Embedding } from './layers/embedding.js';
-export { MSELoss, L1Loss, SmoothL1Loss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './losses.js';
+export { ModuleDict, ModuleList, Sequential } from './containers.js';
 export * as F from './functional/index.js';
 export * as functional from './functional/index.js';
 export * as init from './init.js';
-export { countParameters, summary, type SummaryRow } from './utils/summary.js';
+export { ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './layers/activation.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './layers/batchnorm.js';
+export { Conv2d, type Conv2dOptions, type PaddingMode } from './layers/conv.js';
+export { Dropout, Dropout2d } from './layers/dropout.js';
+export { Embedding } from './layers/embedding.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export {
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  type AvgPool2dOptions,
+  MaxPool2d,
+  type MaxPool2dOptions,
+} from './layers/pooling.js';
+export { Flatten, Identity } from './layers/shape.js';
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  KLDivLoss,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  SmoothL1Loss,
+} from './losses.js';
+export { type ForwardHook, type ForwardPreHook, Module, type StateDict } from './module.js';
+export { Parameter } from './parameter.js';
+export { countParameters, type SummaryRow, summary } from './utils/summary.js';

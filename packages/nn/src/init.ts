@@ -44,7 +44,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 
 /** (fan_in, fan_out) of a weight: [out, in, ...kernel] as PyTorch computes them. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
-  if (t.dim() < 2) throw new ValueError('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
+  if (t.dim() < 2)
+    throw new ValueError('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return [t.shape[1] * receptive, t.shape[0] * receptive];
 }

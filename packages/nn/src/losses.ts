@@ -1,6 +1,19 @@
 import type { Tensor } from '@torchlet/tensor';
-import { type CrossEntropyOptions, type LossOptions, type NllLossOptions, crossEntropy, mseLoss, nllLoss } from './functional/loss.js';
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv, l1Loss, smoothL1Loss } from './functional/loss-more.js';
+import {
+  type CrossEntropyOptions,
+  crossEntropy,
+  type LossOptions,
+  mseLoss,
+  type NllLossOptions,
+  nllLoss,
+} from './functional/loss.js';
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  klDiv,
+  l1Loss,
+  smoothL1Loss,
+} from './functional/loss-more.js';
 import { Module } from './module.js';
 
 /** Loss modules: `criterion.call(output, target)` as PyTorch's `criterion(output, target)`. */
@@ -64,7 +77,9 @@ export class BCELoss extends Loss<LossOptions & { weight?: Tensor | null }> {
   }
 }
 
-export class BCEWithLogitsLoss extends Loss<LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null }> {
+export class BCEWithLogitsLoss extends Loss<
+  LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null }
+> {
   constructor(opts: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
     super(opts);
   }
@@ -73,7 +88,10 @@ export class BCEWithLogitsLoss extends Loss<LossOptions & { weight?: Tensor | nu
   }
 }
 
-export class KLDivLoss extends Loss<{ reduction?: 'mean' | 'sum' | 'none' | 'batchmean'; logTarget?: boolean }> {
+export class KLDivLoss extends Loss<{
+  reduction?: 'mean' | 'sum' | 'none' | 'batchmean';
+  logTarget?: boolean;
+}> {
   constructor(opts: { reduction?: 'mean' | 'sum' | 'none' | 'batchmean'; logTarget?: boolean } = {}) {
     super(opts);
   }

@@ -6,7 +6,8 @@ export type StateDict = Record<string, Tensor>;
 // biome-ignore lint/suspicious/noExplicitAny: a hook sees modules of any signature
 export type AnyModule = Module<any, any>;
 export type ForwardHook = (module: AnyModule, inputs: unknown[], output: unknown) => unknown;
-export type ForwardPreHook = (module: AnyModule, inputs: unknown[]) => unknown[] | undefined | void;
+/** Returns nothing, new inputs as an array, or (as PyTorch allows) a single new input. */
+export type ForwardPreHook = (module: AnyModule, inputs: unknown[]) => unknown;
 
 interface Internals {
   buffers: Map<string, { tensor: Tensor | null; persistent: boolean }>;
@@ -51,7 +52,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     let input: unknown[] = args;
     for (const hook of forwardPreHooks) {
       // like PyTorch, a hook may return a single value instead of the tuple of inputs
-      const r = hook(this, input) as unknown;
+      const r = hook(this, input);
       if (r !== undefined && r !== null) input = Array.isArray(r) ? r : [r];
     }
     let out: unknown;
@@ -99,8 +100,8 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   }
 
   /** Every own field that is a module, in registration order, a module held twice included (PyTorch's _modules). */
-  protected moduleFields(): [string, Module<any, any>][] {
-    const out: [string, Module<any, any>][] = [];
+  protected moduleFields(): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
     for (const key of Object.keys(this)) {
       const v = (this as Record<string, unknown>)[key];
       if (v instanceof Module) out.push([key, v]);
@@ -112,8 +113,8 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
    * Own fields that are modules, in registration order, each module once (arrays of modules are not
    * registered: use ModuleList).
    */
-  namedChildren(): [string, Module<any, any>][] {
-    const seen = new Set<Module<any, any>>();
+  namedChildren(): [string, AnyModule][] {
+    const seen = new Set<AnyModule>();
     return this.moduleFields().filter(([, m]) => !seen.has(m) && seen.add(m));
   }
 
@@ -169,7 +170,8 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     const out: [string, Tensor][] = [];
     const modules: [string, Module<any, any>][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mp, m] of modules) {
-      for (const [name, b] of inner(m).buffers) if (b.tensor) out.push([mp ? `${mp}.${name}` : name, b.tensor]);
+      for (const [name, b] of inner(m).buffers)
+        if (b.tensor) out.push([mp ? `${mp}.${name}` : name, b.tensor]);
     }
     return out;
   }
@@ -217,9 +219,13 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     for (const m of this.modules()) {
       for (const [name, p] of m.ownParameters()) {
         if (p.device === device) continue;
-        (m as unknown as Record<string, unknown>)[name] = new Parameter(noGrad(() => p.to(device)), p.requiresGrad);
+        (m as unknown as Record<string, unknown>)[name] = new Parameter(
+          noGrad(() => p.to(device)),
+          p.requiresGrad,
+        );
       }
-      for (const [, b] of inner(m).buffers) if (b.tensor && b.tensor.device !== device) b.tensor = b.tensor.to(device);
+      for (const [, b] of inner(m).buffers)
+        if (b.tensor && b.tensor.device !== device) b.tensor = b.tensor.to(device);
     }
     return this;
   }
@@ -230,9 +236,10 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    const visit = (m: Module<any, any>, prefix: string): void => {
+    const visit = (m: AnyModule, prefix: string): void => {
       for (const [name, p] of m.ownParameters()) out[prefix + name] = p.detach();
-      for (const [name, b] of inner(m).buffers) if (b.tensor && b.persistent) out[prefix + name] = b.tensor.detach();
+      for (const [name, b] of inner(m).buffers)
+        if (b.tensor && b.persistent) out[prefix + name] = b.tensor.detach();
       for (const [name, child] of m.moduleFields()) visit(child, `${prefix}${name}.`);
     };
     visit(this, '');
@@ -240,7 +247,10 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   }
 
   /** Copies values in place; strict mode (default) refuses missing and unexpected keys. */
-  loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(
+    sd: StateDict,
+    opts: { strict?: boolean } = {},
+  ): { missingKeys: string[]; unexpectedKeys: string[] } {
     const strict = opts.strict ?? true;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in sd));
@@ -256,10 +266,14 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
       }
     }
     const errors = [...mismatches];
-    if (strict && unexpectedKeys.length) errors.unshift(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
-    if (strict && missingKeys.length) errors.unshift(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
+    if (strict && unexpectedKeys.length)
+      errors.unshift(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+    if (strict && missingKeys.length)
+      errors.unshift(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
     if (errors.length) {
-      throw new TorchletError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
+      throw new TorchletError(
+        `Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`,
+      );
     }
     noGrad(() => {
       for (const [k, target] of Object.entries(own)) if (sd[k]) target.copy_(sd[k]);

@@ -3,8 +3,8 @@
  * modules from it, and comparing our values with PyTorch's.
  */
 import { readFileSync } from 'node:fs';
-import * as torch from '@torchlet/tensor';
 import type { DType, Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { expect } from 'vitest';
 import * as nn from '../src/index.js';
 
@@ -19,7 +19,8 @@ export function fixture<T>(name: string): T & { torch: string } {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
 }
 
-const num = (v: Value): number => (v === 'nan' ? Number.NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v));
+const num = (v: Value): number =>
+  v === 'nan' ? Number.NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v);
 
 /** A fresh tensor holding a fixture's values. */
 export function tensorOf(d: Dense, opts: { requiresGrad?: boolean } = {}): Tensor {
@@ -41,7 +42,12 @@ export interface Tolerance {
  * Element-wise |ours - PyTorch| <= atol + rtol * |PyTorch| (inf and nan must match exactly), and the
  * same shape. Returns the largest error relative to the allowance (<= 1 passes), for the record.
  */
-export function expectClose(actual: Tensor | null | undefined, expected: Dense, tol: Tolerance, what: string): number {
+export function expectClose(
+  actual: Tensor | null | undefined,
+  expected: Dense,
+  tol: Tolerance,
+  what: string,
+): number {
   expect(actual, `${what}: missing`).toBeTruthy();
   const a = actual!;
   expect(a.shape, `${what}: shape`).toEqual(expected.shape);
@@ -51,7 +57,9 @@ export function expectClose(actual: Tensor | null | undefined, expected: Dense, 
   const got = Array.from(a.dataSync() as ArrayLike<number>, Number);
   // float32 values parse back to the exact float32 PyTorch had (they were written with 9 digits)
   const f32 = expected.dtype === 'float32';
-  const want = expected.values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : f32 ? Math.fround(num(v)) : num(v)));
+  const want = expected.values.map((v) =>
+    typeof v === 'boolean' ? (v ? 1 : 0) : f32 ? Math.fround(num(v)) : num(v),
+  );
   let worst = 0;
   let worstAt = -1;
   for (let i = 0; i < want.length; i++) {

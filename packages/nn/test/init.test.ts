@@ -11,8 +11,9 @@
  *   normal:      the fraction within one sigma is 0.6827 +- 6 sqrt(p (1 - p) / n), and some sample lies
  *                beyond 3.5 sigma when n >= 10^5 (P(none) = e^-46) -- a uniform would fail both
  */
-import * as torch from '@torchlet/tensor';
+
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { describe, expect, test } from 'vitest';
 import * as nn from '../src/index.js';
 import { init } from '../src/index.js';
@@ -50,7 +51,9 @@ const doc = fixture<{
 function checkDistribution(values: ArrayLike<number>, kind: DistCase['kind'], e: Expect, what: string): void {
   const n = values.length;
   if (kind === 'constant') {
-    for (let i = 0; i < n; i++) if (values[i] !== Math.fround(e.value!)) throw new Error(`${what}: element ${i} is ${values[i]}, expected ${e.value}`);
+    for (let i = 0; i < n; i++)
+      if (values[i] !== Math.fround(e.value!))
+        throw new Error(`${what}: element ${i} is ${values[i]}, expected ${e.value}`);
     return;
   }
   let sum = 0;
@@ -80,7 +83,9 @@ function checkDistribution(values: ArrayLike<number>, kind: DistCase['kind'], e:
     const mu = e.mean!;
     const sigma = e.std!;
     expect(Math.abs(mean - mu), `${what}: mean`).toBeLessThan((6 * sigma) / Math.sqrt(n));
-    expect(Math.abs(s / sigma - 1), `${what}: std ${s} vs ${sigma}`).toBeLessThan((6 * 0.7071) / Math.sqrt(n));
+    expect(Math.abs(s / sigma - 1), `${what}: std ${s} vs ${sigma}`).toBeLessThan(
+      (6 * Math.SQRT1_2) / Math.sqrt(n),
+    );
     let within = 0;
     let tail = 0;
     for (let i = 0; i < n; i++) {
@@ -89,16 +94,22 @@ function checkDistribution(values: ArrayLike<number>, kind: DistCase['kind'], e:
       if (z > 3.5) tail++;
     }
     const p = 0.6826894921;
-    expect(Math.abs(within / n - p), `${what}: fraction within one sigma`).toBeLessThan(6 * Math.sqrt((p * (1 - p)) / n));
+    expect(Math.abs(within / n - p), `${what}: fraction within one sigma`).toBeLessThan(
+      6 * Math.sqrt((p * (1 - p)) / n),
+    );
     if (n >= 100_000) expect(tail, `${what}: samples beyond 3.5 sigma`).toBeGreaterThan(0);
   }
 }
 
 describe('init: gains and fans', () => {
-  test.each(doc.gains.map((g) => [`${g.nonlinearity}(${g.param ?? ''})`, g] as const))('calculateGain %s', (_n, g) => {
-    const ours = g.param === null ? init.calculateGain(g.nonlinearity) : init.calculateGain(g.nonlinearity, g.param);
-    expect(ours).toBeCloseTo(g.gain, 14);
-  });
+  test.each(doc.gains.map((g) => [`${g.nonlinearity}(${g.param ?? ''})`, g] as const))(
+    'calculateGain %s',
+    (_n, g) => {
+      const ours =
+        g.param === null ? init.calculateGain(g.nonlinearity) : init.calculateGain(g.nonlinearity, g.param);
+      expect(ours).toBeCloseTo(g.gain, 14);
+    },
+  );
 
   test.each(doc.fans.map((f) => [f.shape.join('x'), f] as const))('calculateFanInAndFanOut %s', (_n, f) => {
     expect(init.calculateFanInAndFanOut(torch.empty(f.shape))).toEqual([f.fanIn, f.fanOut]);
@@ -137,7 +148,10 @@ describe('default initialisation of every layer', () => {
       let values = Array.from(t.dataSync() as ArrayLike<number>, Number);
       if (e.zeroRow !== undefined) {
         const d = t.shape[1];
-        expect(values.slice(e.zeroRow * d, (e.zeroRow + 1) * d).every((v) => v === 0), `${k}: padding row is zero`).toBe(true);
+        expect(
+          values.slice(e.zeroRow * d, (e.zeroRow + 1) * d).every((v) => v === 0),
+          `${k}: padding row is zero`,
+        ).toBe(true);
         values = [...values.slice(0, e.zeroRow * d), ...values.slice((e.zeroRow + 1) * d)];
       }
       checkDistribution(values, e.kind, e, `${l.id}: ${k}`);

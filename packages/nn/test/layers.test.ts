@@ -6,15 +6,16 @@
  * Dropout in training mode is random: its statistics are tested at the end.
  */
 import { noGrad } from '@torchlet/autograd';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { afterAll, describe, expect, test } from 'vitest';
 import * as nn from '../src/index.js';
 import { F } from '../src/index.js';
-import { type Dense, type Tolerance, expectClose, fixture, layerOf, tensorOf, tolReport } from './helpers.js';
+import { type Dense, expectClose, fixture, layerOf, type Tolerance, tensorOf, tolReport } from './helpers.js';
 
 afterAll(() => {
-  if (process.env.NN_TOL_REPORT) console.log([...tolReport].map(([k, v]) => `${k}: ${v.toFixed(3)}`).join('\n'));
+  if (process.env.NN_TOL_REPORT)
+    console.log([...tolReport].map(([k, v]) => `${k}: ${v.toFixed(3)}`).join('\n'));
 });
 
 interface LayerCase {
@@ -83,23 +84,45 @@ function runLayerCase(c: LayerCase): void {
   });
   out!.mul(tensorOf(c.r)).sum().backward();
   const params = Object.fromEntries(m.namedParameters());
-  expect(Object.keys(params).sort()).toEqual(Object.keys(c.grads).filter((k) => k !== 'input').sort());
+  expect(Object.keys(params).sort()).toEqual(
+    Object.keys(c.grads)
+      .filter((k) => k !== 'input')
+      .sort(),
+  );
   for (const [k, g] of Object.entries(c.grads)) {
     const ours = k === 'input' ? x!.grad : params[k].grad;
     expectClose(ours, g, tol, `${c.id}: gradient w.r.t. ${k}`);
   }
   const after = m.stateDict();
   expect(Object.keys(after)).toEqual(Object.keys(c.stateAfter));
-  for (const [k, v] of Object.entries(c.stateAfter)) expectClose(after[k], v, tol, `${c.id}: ${k} after the steps`);
+  for (const [k, v] of Object.entries(c.stateAfter))
+    expectClose(after[k], v, tol, `${c.id}: ${k} after the steps`);
 }
 
 describe('layers against PyTorch', () => {
   test('the fixtures cover every layer', () => {
     const covered = new Set(layers.cases.map((c) => c.module));
     for (const name of [
-      'Linear', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'AdaptiveAvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'Dropout',
-      'Dropout2d', 'ReLU', 'LeakyReLU', 'ELU', 'GELU', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Flatten',
-      'Identity', 'Embedding',
+      'Linear',
+      'Conv2d',
+      'MaxPool2d',
+      'AvgPool2d',
+      'AdaptiveAvgPool2d',
+      'BatchNorm1d',
+      'BatchNorm2d',
+      'Dropout',
+      'Dropout2d',
+      'ReLU',
+      'LeakyReLU',
+      'ELU',
+      'GELU',
+      'Sigmoid',
+      'Tanh',
+      'Softmax',
+      'LogSoftmax',
+      'Flatten',
+      'Identity',
+      'Embedding',
     ]) {
       expect(covered.has(name), name).toBe(true);
     }
@@ -119,13 +142,20 @@ function resolve(v: unknown, ts: Tensor[]): unknown {
 
 describe('functional F against PyTorch', () => {
   test.each(functional.cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
-    const tol = c.fn === 'conv2d' ? TOLERANCES.Conv2d : c.fn === 'batchNorm' ? TOLERANCES.BatchNorm2d : TOLERANCES.default;
+    const tol =
+      c.fn === 'conv2d'
+        ? TOLERANCES.Conv2d
+        : c.fn === 'batchNorm'
+          ? TOLERANCES.BatchNorm2d
+          : TOLERANCES.default;
     const ts = c.tensors.map((d) => tensorOf(d, { requiresGrad: d.grad }));
     const fn = (F as unknown as Record<string, (...a: unknown[]) => Tensor | Tensor[]>)[c.fn];
     const res = fn(...(resolve(c.args, ts) as unknown[]));
     const outs = Array.isArray(res) ? res : [res];
     expect(outs.length).toBe(c.out.length);
-    outs.forEach((o, i) => expectClose(o, c.out[i], tol, `${c.id}: output ${i}`));
+    outs.forEach((o, i) => {
+      expectClose(o, c.out[i], tol, `${c.id}: output ${i}`);
+    });
     let total: Tensor | null = null;
     outs.forEach((o, i) => {
       const r = c.r[i];
@@ -137,7 +167,8 @@ describe('functional F against PyTorch', () => {
     c.grads.forEach((g, i) => {
       if (g) expectClose(ts[i].grad, g, tol, `${c.id}: gradient w.r.t. tensor ${i}`);
     });
-    for (const [i, d] of Object.entries(c.after ?? {})) expectClose(ts[Number(i)], d, tol, `${c.id}: tensor ${i} after the call`);
+    for (const [i, d] of Object.entries(c.after ?? {}))
+      expectClose(ts[Number(i)], d, tol, `${c.id}: tensor ${i} after the call`);
   });
 });
 
@@ -203,7 +234,8 @@ describe('Dropout and Dropout2d in training mode (random: statistics)', () => {
       expect([0, plane]).toContain(zeros); // all or nothing per channel
       if (zeros === plane) zeroed++;
       else {
-        for (let i = c * plane; i < (c + 1) * plane; i++) expect(Math.abs(ys[i] - xs[i] / (1 - p))).toBeLessThan(1e-5);
+        for (let i = c * plane; i < (c + 1) * plane; i++)
+          expect(Math.abs(ys[i] - xs[i] / (1 - p))).toBeLessThan(1e-5);
       }
     }
     expect(Math.abs(zeroed / channels - p)).toBeLessThan(sixSigma(p, channels));
@@ -220,11 +252,35 @@ describe('BatchNorm details', () => {
   test('momentum=None is the cumulative average of the batch statistics', () => {
     const bn = new nn.BatchNorm1d(2, { momentum: null, affine: false });
     const f = { dtype: 'float32' } as const;
-    const batches = [torch.tensor([[1, 2], [3, 6]], f), torch.tensor([[5, 0], [7, 2]], f), torch.tensor([[0, 1], [2, 1]], f)];
+    const batches = [
+      torch.tensor(
+        [
+          [1, 2],
+          [3, 6],
+        ],
+        f,
+      ),
+      torch.tensor(
+        [
+          [5, 0],
+          [7, 2],
+        ],
+        f,
+      ),
+      torch.tensor(
+        [
+          [0, 1],
+          [2, 1],
+        ],
+        f,
+      ),
+    ];
     for (const b of batches) bn.call(b);
     // batch means: [2, 4], [6, 1], [1, 1] -> average [3, 2]; unbiased variances: [2, 8], [2, 2], [2, 0]
     expect(Array.from(bn.runningMean!.dataSync())).toEqual([3, 2]);
-    expect(Array.from(bn.runningVar!.dataSync()).map((v) => Math.round(v * 1e5) / 1e5)).toEqual([2, 10 / 3].map((v) => Math.round(v * 1e5) / 1e5));
+    expect(Array.from(bn.runningVar!.dataSync()).map((v) => Math.round(v * 1e5) / 1e5)).toEqual(
+      [2, 10 / 3].map((v) => Math.round(v * 1e5) / 1e5),
+    );
     expect(bn.numBatchesTracked!.itemSync()).toBe(3);
     expect(bn.numBatchesTracked!.dtype).toBe('int32');
   });
@@ -251,7 +307,10 @@ describe('Embedding', () => {
   test('the padding_idx row gets no gradient and starts at zero', () => {
     const emb = new nn.Embedding(5, 2, { paddingIdx: 1 });
     expect(Array.from(emb.weight.select(0, 1).dataSync())).toEqual([0, 0]);
-    emb.call(torch.tensor([1, 2, 1], { dtype: 'int32' })).sum().backward();
+    emb
+      .call(torch.tensor([1, 2, 1], { dtype: 'int32' }))
+      .sum()
+      .backward();
     expect(Array.from(emb.weight.grad!.dataSync())).toEqual([0, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
   });
 });

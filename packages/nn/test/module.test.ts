@@ -3,8 +3,8 @@
  * zeroGrad, requiresGrad_, apply, forward hooks, stateDict/loadStateDict, to(), shared parameters.
  */
 import { noGrad } from '@torchlet/autograd';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { describe, expect, test } from 'vitest';
 import * as nn from '../src/index.js';
 import { F, init } from '../src/index.js';
@@ -35,10 +35,20 @@ describe('the module tree', () => {
     const net = new Net();
     // as PyTorch: a module's own parameters come before its children's
     expect(names(net.namedParameters())).toEqual([
-      'scale', 'conv.weight', 'conv.bias', 'bn.weight', 'bn.bias', 'head.2.weight', 'head.2.bias',
+      'scale',
+      'conv.weight',
+      'conv.bias',
+      'bn.weight',
+      'bn.bias',
+      'head.2.weight',
+      'head.2.bias',
     ]);
     expect(net.parameters().length).toBe(7);
-    expect(names(net.namedBuffers())).toEqual(['bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked']);
+    expect(names(net.namedBuffers())).toEqual([
+      'bn.running_mean',
+      'bn.running_var',
+      'bn.num_batches_tracked',
+    ]);
     expect(net.buffers().map((b) => b.dtype)).toEqual(['float32', 'float32', 'int32']);
     expect(names(net.namedChildren())).toEqual(['conv', 'bn', 'head']);
     expect(net.children().map((m) => m.constructor.name)).toEqual(['Conv2d', 'BatchNorm2d', 'Sequential']);
@@ -47,8 +57,16 @@ describe('the module tree', () => {
     expect(names(net.namedParameters('', false))).toEqual(['scale']);
     expect(names(net.namedParameters('model'))).toContain('model.conv.weight');
     expect(Object.keys(net.stateDict())).toEqual([
-      'scale', 'conv.weight', 'conv.bias', 'bn.weight', 'bn.bias', 'bn.running_mean', 'bn.running_var',
-      'bn.num_batches_tracked', 'head.2.weight', 'head.2.bias',
+      'scale',
+      'conv.weight',
+      'conv.bias',
+      'bn.weight',
+      'bn.bias',
+      'bn.running_mean',
+      'bn.running_var',
+      'bn.num_batches_tracked',
+      'head.2.weight',
+      'head.2.bias',
     ]);
   });
 
@@ -95,7 +113,12 @@ describe('the module tree', () => {
       }
     }
     const h = new Holder();
-    expect(names(h.namedParameters())).toEqual(['list.0.weight', 'list.0.bias', 'dict.a.weight', 'dict.a.bias']);
+    expect(names(h.namedParameters())).toEqual([
+      'list.0.weight',
+      'list.0.bias',
+      'dict.a.weight',
+      'dict.a.bias',
+    ]);
     expect(h.list.length).toBe(2);
     expect(h.list.at(-1)).toBeInstanceOf(nn.ReLU);
     expect([...h.list].map((m) => m.constructor.name)).toEqual(['Linear', 'ReLU']);
@@ -210,7 +233,10 @@ describe('gradients', () => {
     expect(net.call(torch.randn(2, 1, 4, 4)).requiresGrad).toBe(false);
     expect(nn.countParameters(net, { trainableOnly: true })).toBe(0);
     net.head.requiresGrad_();
-    expect(names(net.namedParameters().filter(([, p]) => p.requiresGrad))).toEqual(['head.2.weight', 'head.2.bias']);
+    expect(names(net.namedParameters().filter(([, p]) => p.requiresGrad))).toEqual([
+      'head.2.weight',
+      'head.2.bias',
+    ]);
   });
 
   test('Parameter is a leaf that requires grad, printed as PyTorch does', () => {
@@ -248,12 +274,13 @@ describe('forward hooks', () => {
     const lin = new nn.Linear(2, 2);
     const log: string[] = [];
     const r1 = lin.registerForwardPreHook((m, inputs) => {
+      expect(m).toBe(lin);
       log.push(`pre1:${(inputs[0] as Tensor).shape}`);
     });
     const r2 = lin.registerForwardPreHook(() => {
       log.push('pre2');
     });
-    const r3 = lin.registerForwardHook((m, inputs, out) => {
+    const r3 = lin.registerForwardHook((m, _inputs, out) => {
       expect(m).toBe(lin);
       log.push(`hook:${(out as Tensor).shape}`);
     });
@@ -286,10 +313,17 @@ describe('forward hooks', () => {
     const net = new Net();
     const shapes: number[][] = [];
     for (const m of net.modules()) {
-      if (m.children().length === 0) m.registerForwardHook((_m, _i, out) => void shapes.push((out as Tensor).shape));
+      if (m.children().length === 0)
+        m.registerForwardHook((_m, _i, out) => void shapes.push([...(out as Tensor).shape]));
     }
     net.call(torch.randn(2, 1, 4, 4));
-    expect(shapes).toEqual([[2, 2, 2, 2], [2, 2, 2, 2], [2, 8], [2, 8], [2, 3]]);
+    expect(shapes).toEqual([
+      [2, 2, 2, 2],
+      [2, 2, 2, 2],
+      [2, 8],
+      [2, 8],
+      [2, 3],
+    ]);
     const relu = new nn.ReLU();
     relu.registerForwardHook((_m, _i, out) => (out as Tensor).mul(10));
     expect(values(relu.call(torch.tensor([-1, 2], { dtype: 'float32' })))).toEqual([0, 20]);
@@ -341,7 +375,10 @@ describe('stateDict / loadStateDict', () => {
     delete sd['bn.num_batches_tracked'];
     sd['extra.weight'] = torch.zeros(2);
     const res = b.loadStateDict(sd, { strict: false });
-    expect(res).toEqual({ missingKeys: ['bn.num_batches_tracked', 'head.2.bias'], unexpectedKeys: ['extra.weight'] });
+    expect(res).toEqual({
+      missingKeys: ['bn.num_batches_tracked', 'head.2.bias'],
+      unexpectedKeys: ['extra.weight'],
+    });
     expect(values(b.conv.weight)).toEqual(values(a.conv.weight));
     expect(values(b.head.at(2).stateDict().bias)).not.toEqual(values(a.head.at(2).stateDict().bias));
   });
@@ -387,7 +424,10 @@ describe('to(device)', () => {
     expect(net.conv.weight).toBe(w); // already there: nothing moved
     expect(net.parameters().every((p) => p.device === 'cpu')).toBe(true);
     expect(net.buffers().every((b) => b.device === 'cpu')).toBe(true);
-    net.call(torch.randn(2, 1, 4, 4)).sum().backward();
+    net
+      .call(torch.randn(2, 1, 4, 4))
+      .sum()
+      .backward();
     expect(net.conv.weight.grad).not.toBeNull();
   });
 });

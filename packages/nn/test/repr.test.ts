@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import * as nn from '../src/index.js';
-import { type Spec, build, fixture } from './helpers.js';
+import { build, fixture, type Spec } from './helpers.js';
 
 interface ReprCase {
   id: string;
@@ -33,15 +33,22 @@ describe('repr: toString() is PyTorch repr() exactly', () => {
     const names = new Set<string>();
     const walk = (s: Spec): void => {
       if (Array.isArray(s)) names.add(s[0]);
-      else if ('seq' in s) (names.add('Sequential'), s.seq.forEach(walk));
-      else if ('list' in s) (names.add('ModuleList'), s.list.forEach(walk));
-      else if ('dict' in s) (names.add('ModuleDict'), s.dict.forEach(([, x]) => walk(x)));
-      else if ('custom' in s) s.fields.forEach(([, x]) => walk(x as Spec));
+      else if ('seq' in s) {
+        names.add('Sequential');
+        for (const x of s.seq) walk(x);
+      } else if ('list' in s) {
+        names.add('ModuleList');
+        for (const x of s.list) walk(x);
+      } else if ('dict' in s) {
+        names.add('ModuleDict');
+        for (const [, x] of s.dict) walk(x);
+      } else if ('custom' in s) for (const [, x] of s.fields) walk(x as Spec);
     };
-    doc.reprs.forEach((c) => walk(c.spec));
+    for (const c of doc.reprs) walk(c.spec);
     for (const name of Object.keys(nn)) {
       const v = (nn as Record<string, unknown>)[name];
-      if (typeof v === 'function' && v.prototype instanceof nn.Module) expect(names.has(name), name).toBe(true);
+      if (typeof v === 'function' && v.prototype instanceof nn.Module)
+        expect(names.has(name), name).toBe(true);
     }
   });
 });

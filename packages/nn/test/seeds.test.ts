@@ -1,6 +1,6 @@
 import { noGrad } from '@torchlet/autograd';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { F } from '../src/index.js';
@@ -54,10 +54,28 @@ describe('seed 000: the LeNet blitz', () => {
     const params = new Net().parameters();
     expect(params.length).toBe(10);
     expect(params.map((p) => p.size())).toEqual([
-      [6, 1, 5, 5], [6], [16, 6, 5, 5], [16], [120, 400], [120], [84, 120], [84], [10, 84], [10],
+      [6, 1, 5, 5],
+      [6],
+      [16, 6, 5, 5],
+      [16],
+      [120, 400],
+      [120],
+      [84, 120],
+      [84],
+      [10, 84],
+      [10],
     ]);
     expect(new Net().namedParameters().map(([n]) => n)).toEqual([
-      'conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias', 'fc3.weight', 'fc3.bias',
+      'conv1.weight',
+      'conv1.bias',
+      'conv2.weight',
+      'conv2.bias',
+      'fc1.weight',
+      'fc1.bias',
+      'fc2.weight',
+      'fc2.bias',
+      'fc3.weight',
+      'fc3.bias',
     ]);
   });
 

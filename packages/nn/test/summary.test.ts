@@ -112,7 +112,11 @@ describe('summary', () => {
   });
 
   test('frozen parameters are reported as non-trainable; BatchNorm runs in eval mode and its stats stay put', () => {
-    const model = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.AdaptiveAvgPool2d(1));
+    const model = new nn.Sequential(
+      new nn.Conv2d(3, 4, 3),
+      new nn.BatchNorm2d(4),
+      new nn.AdaptiveAvgPool2d(1),
+    );
     (model.at(0) as nn.Conv2d).requiresGrad_(false);
     const bn = model.at(1) as nn.BatchNorm2d;
     const { text } = nn.summary(model, [2, 3, 8, 8]);

@@ -63,16 +63,11 @@ export abstract class Optimizer<
 
   constructor(params: Params<object>, defaults: Record<string, unknown>) {
     this.defaults = defaults;
-    if (params instanceof Tensor) {
-      throw new TypeError(
-        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${typeName(params)}`,
-      );
-    }
-    if (
-      params === null ||
-      params === undefined ||
-      typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function'
-    ) {
+    const iterable =
+      params !== null &&
+      params !== undefined &&
+      typeof (params as Iterable<unknown>)[Symbol.iterator] === 'function';
+    if (params instanceof Tensor || !iterable) {
       throw new TypeError(
         `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${typeName(params)}`,
       );
@@ -145,11 +140,11 @@ export abstract class Optimizer<
   }
 
   /**
-   * Clears the gradients of all optimized tensors. With `setToNone` (the default, as in PyTorch 2.x;
-   * PyTorch 1.13 defaulted to false) `p.grad` becomes null, and a parameter without a gradient is
-   * skipped by step(); otherwise the gradients are filled with zeros in place.
+   * Clears the gradients of all optimized tensors: filled with zeros in place by default (PyTorch
+   * 1.13's default, our oracle, as Module.zeroGrad; the next backward then accumulates into the same
+   * buffers), or set to null with `setToNone`, so that step() skips those parameters.
    */
-  zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
+  zeroGrad({ setToNone = false }: ZeroGradOptions = {}): void {
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const g = p.grad;

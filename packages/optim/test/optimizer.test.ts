@@ -51,21 +51,21 @@ const FACTORIES: [string, (params: Tensor[]) => AnyOpt][] = [
 ];
 
 describe('zeroGrad', () => {
-  it('sets gradients to null by default (PyTorch 2.x)', () => {
+  it('sets gradients to null with setToNone: true (PyTorch 2.x default)', () => {
     const p = leaf([1, 2]);
     const opt = new SGD([p], { lr: 0.1 });
     p.sum().backward();
     expect(p.grad).not.toBeNull();
-    opt.zeroGrad();
+    opt.zeroGrad({ setToNone: true });
     expect(p.grad).toBeNull();
   });
 
-  it('fills gradients with zeros in place with setToNone: false', () => {
+  it('fills gradients with zeros in place by default (PyTorch 1.13)', () => {
     const p = leaf([1, 2]);
     const opt = new SGD([p], { lr: 0.1 });
     p.mul(3).sum().backward();
     const g = p.grad!;
-    opt.zeroGrad({ setToNone: false });
+    opt.zeroGrad();
     expect(p.grad).toBe(g);
     expect(Array.from(g.dataSync())).toEqual([0, 0]);
     expect(g.requiresGrad).toBe(false);

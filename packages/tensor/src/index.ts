@@ -2,7 +2,7 @@
  * @torchlet/tensor: tensors, views, broadcasting, RNG, the op dispatcher, the Backend interface and
  * the CPU backend. `import * as torch from '@torchlet/tensor'` reads like PyTorch.
  */
-import { registerBackend } from './backend.js';
+import { getBackend, registerBackend } from './backend.js';
 import { cpuBackend } from './cpu/backend.js';
 import type { DType } from './dtype.js';
 import * as C from './ops/creation.js';
@@ -123,7 +123,7 @@ export const erf = (x: Tensor) => E.unary('erf', x);
 
 /** Bytes and buffer counts held by a device's live storages (flat over a healthy training loop). */
 export function memory(device: 'cpu' | 'webgpu' = 'cpu') {
-  return C.zeros([0], { device }).storage.backend.memory();
+  return getBackend(device).memory();
 }
 
 /** Disposes every tensor in a (nested) list. */

@@ -56,7 +56,8 @@ export function warpAffine(
   const [m0, m1, m2, m3, m4, m5] = m;
   const setFill = (o: number) => {
     for (let pl = 0; pl < p.planes; pl++) {
-      for (let ch = 0; ch < c; ch++) out[pl * outPlane + o + ch] = c === 1 ? fill[pl % fill.length] : fill[ch];
+      for (let ch = 0; ch < c; ch++)
+        out[pl * outPlane + o + ch] = c === 1 ? fill[pl % fill.length] : fill[ch];
     }
   };
   if (interpolation === 'nearest' && Math.abs(m2) < 32768 && Math.abs(m5) < 32768 && w < 32768 && h < 32768) {
@@ -77,7 +78,8 @@ export function warpAffine(
         const o = (y * outW + x) * c;
         if (xx >= 0 && xx < xsize && yy >= 0 && yy < ysize) {
           const s = (Math.floor(yy / 65536) * w + Math.floor(xx / 65536)) * c;
-          for (let pl = 0; pl < p.planes; pl++) for (let ch = 0; ch < c; ch++) out[pl * outPlane + o + ch] = src[pl * inPlane + s + ch];
+          for (let pl = 0; pl < p.planes; pl++)
+            for (let ch = 0; ch < c; ch++) out[pl * outPlane + o + ch] = src[pl * inPlane + s + ch];
         } else setFill(o);
       }
     }
@@ -96,7 +98,8 @@ export function warpAffine(
       }
       if (interpolation === 'nearest') {
         const s = (Math.floor(yin) * w + Math.floor(xin)) * c;
-        for (let pl = 0; pl < p.planes; pl++) for (let ch = 0; ch < c; ch++) out[pl * outPlane + o + ch] = src[pl * inPlane + s + ch];
+        for (let pl = 0; pl < p.planes; pl++)
+          for (let ch = 0; ch < c; ch++) out[pl * outPlane + o + ch] = src[pl * inPlane + s + ch];
         continue;
       }
       // PIL's bilinear_filter: neighbours clamped at the border, the result truncated for bytes
@@ -176,7 +179,8 @@ function halfTurn(p: Planes): unknown {
   const n = w * h;
   for (let pl = 0; pl < p.planes; pl++) {
     const b = pl * n * c;
-    for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) out[b + i * c + ch] = p.data[b + (n - 1 - i) * c + ch];
+    for (let i = 0; i < n; i++)
+      for (let ch = 0; ch < c; ch++) out[b + i * c + ch] = p.data[b + (n - 1 - i) * c + ch];
   }
   return p.rebuild(out, w, h);
 }
@@ -197,7 +201,10 @@ export function rotate<T extends ImageOrTensor>(img: T, angle: number, opts: Rot
   const center: [number, number] = opts.center ? [opts.center[0], opts.center[1]] : [w / 2, h / 2];
   const r = (-a * Math.PI) / 180;
   const m = [round15(Math.cos(r)), round15(Math.sin(r)), 0, round15(-Math.sin(r)), round15(Math.cos(r)), 0];
-  const fwd = (x: number, y: number): [number, number] => [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
+  const fwd = (x: number, y: number): [number, number] => [
+    m[0] * x + m[1] * y + m[2],
+    m[3] * x + m[4] * y + m[5],
+  ];
   [m[2], m[5]] = fwd(-center[0], -center[1]);
   m[2] += center[0];
   m[5] += center[1];

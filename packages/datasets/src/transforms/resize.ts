@@ -76,7 +76,8 @@ const PRECISION_BITS = 22;
 function fixedWeights(weights: Float64Array): Float64Array {
   const out = new Float64Array(weights.length);
   const one = 2 ** PRECISION_BITS;
-  for (let i = 0; i < weights.length; i++) out[i] = Math.trunc(weights[i] < 0 ? -0.5 + weights[i] * one : 0.5 + weights[i] * one);
+  for (let i = 0; i < weights.length; i++)
+    out[i] = Math.trunc(weights[i] < 0 ? -0.5 + weights[i] * one : 0.5 + weights[i] * one);
   return out;
 }
 

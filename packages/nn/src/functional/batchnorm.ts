@@ -1,5 +1,5 @@
 import { noGrad } from '@torchlet/autograd';
-import { type Tensor, ShapeError } from '@torchlet/tensor';
+import { ShapeError, type Tensor } from '@torchlet/tensor';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -13,11 +13,19 @@ export interface BatchNormOptions {
  * F.batch_norm over dim 1 of [N, C], [N, C, L] or [N, C, H, W]. In training it normalises with the
  * batch statistics (biased variance) and updates the running ones in place (unbiased variance).
  */
-export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: BatchNormOptions = {},
+): Tensor {
   const training = opts.training ?? false;
   const eps = opts.eps ?? 1e-5;
   const momentum = opts.momentum ?? 0.1;
-  if (x.dim() < 2) throw new ShapeError(`batchNorm: expected input with at least 2 dims [N, C, ...], got [${x.shape.join(', ')}]`);
+  if (x.dim() < 2)
+    throw new ShapeError(
+      `batchNorm: expected input with at least 2 dims [N, C, ...], got [${x.shape.join(', ')}]`,
+    );
   const C = x.shape[1];
   const dims = x.shape.map((_, d) => d).filter((d) => d !== 1);
   const bshape = x.shape.map((s, d) => (d === 1 ? s : 1));
@@ -25,7 +33,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   let variance: Tensor;
   if (training || !runningMean || !runningVar) {
     const n = x.numel() / C;
-    if (training && n <= 1) throw new ShapeError(`batchNorm: expected more than 1 value per channel when training, got input size [${x.shape.join(', ')}]`);
+    if (training && n <= 1)
+      throw new ShapeError(
+        `batchNorm: expected more than 1 value per channel when training, got input size [${x.shape.join(', ')}]`,
+      );
     mean = x.mean(dims, true);
     variance = x.sub(mean).square().mean(dims, true);
     if (training && runningMean && runningVar) {

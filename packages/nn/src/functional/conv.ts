@@ -1,5 +1,5 @@
-import * as torch from '@torchlet/tensor';
 import type { Conv2dOptions, IntOrPair, Pool2dOptions, Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 
 export type { Conv2dOptions, IntOrPair, Pool2dOptions };
 
@@ -9,8 +9,14 @@ export type { Conv2dOptions, IntOrPair, Pool2dOptions };
  */
 export function conv2d(x: Tensor, weight: Tensor, opts?: Conv2dOptions): Tensor;
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor;
-export function conv2d(x: Tensor, weight: Tensor, biasOrOpts: Tensor | Conv2dOptions | null = null, opts: Conv2dOptions = {}): Tensor {
-  if (biasOrOpts !== null && !(biasOrOpts instanceof torch.Tensor)) return torch.conv2d(x, weight, null, biasOrOpts);
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  biasOrOpts: Tensor | Conv2dOptions | null = null,
+  opts: Conv2dOptions = {},
+): Tensor {
+  if (biasOrOpts !== null && !(biasOrOpts instanceof torch.Tensor))
+    return torch.conv2d(x, weight, null, biasOrOpts);
   return torch.conv2d(x, weight, biasOrOpts, opts);
 }
 
@@ -19,9 +25,21 @@ export interface MaxPool2dOptions extends Pool2dOptions {
 }
 
 /** F.max_pool2d; with returnIndices, [output, indices]. */
-export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
-export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
-export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: IntOrPair,
+  opts?: MaxPool2dOptions & { returnIndices?: false },
+): Tensor;
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: IntOrPair,
+  opts: MaxPool2dOptions & { returnIndices: true },
+): [Tensor, Tensor];
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: IntOrPair,
+  opts: MaxPool2dOptions = {},
+): Tensor | [Tensor, Tensor] {
   const unbatched = x.dim() === 3;
   const x4 = unbatched ? x.unsqueeze(0) : x;
   const [out, idx] = torch.maxPool2dWithIndices(x4, kernelSize, opts);
@@ -30,13 +48,20 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts: MaxPool2dOptio
   return o;
 }
 
-export function avgPool2d(x: Tensor, kernelSize: IntOrPair, opts: Omit<Pool2dOptions, 'dilation'> = {}): Tensor {
+export function avgPool2d(
+  x: Tensor,
+  kernelSize: IntOrPair,
+  opts: Omit<Pool2dOptions, 'dilation'> = {},
+): Tensor {
   const unbatched = x.dim() === 3;
   const out = torch.avgPool2d(unbatched ? x.unsqueeze(0) : x, kernelSize, opts);
   return unbatched ? out.squeeze(0) : out;
 }
 
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+export function adaptiveAvgPool2d(
+  x: Tensor,
+  outputSize: number | readonly [number | null, number | null],
+): Tensor {
   const unbatched = x.dim() === 3;
   const out = torch.adaptiveAvgPool2d(unbatched ? x.unsqueeze(0) : x, outputSize);
   return unbatched ? out.squeeze(0) : out;

@@ -2,7 +2,8 @@ import * as torch from '@torchlet/tensor';
 import { type Tensor, ValueError } from '@torchlet/tensor';
 
 function checkP(op: string, p: number): void {
-  if (!(p >= 0 && p <= 1)) throw new ValueError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
+  if (!(p >= 0 && p <= 1))
+    throw new ValueError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
 }
 
 /** Zeroes elements with probability p and scales the rest by 1/(1-p), in training only. */
@@ -17,7 +18,8 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
 /** Zeroes whole channels (dim 1 of [N, C, H, W] or dim 0 of [C, H, W]) with probability p. */
 export function dropout2d(x: Tensor, p = 0.5, training = true): Tensor {
   checkP('dropout2d', p);
-  if (x.dim() !== 3 && x.dim() !== 4) throw new ValueError(`dropout2d: expected 3-D or 4-D input, got [${x.shape.join(', ')}]`);
+  if (x.dim() !== 3 && x.dim() !== 4)
+    throw new ValueError(`dropout2d: expected 3-D or 4-D input, got [${x.shape.join(', ')}]`);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
   const maskShape = x.shape.map((s, d) => (d < x.dim() - 2 ? s : 1));

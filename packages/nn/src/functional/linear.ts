@@ -1,5 +1,5 @@
 import * as torch from '@torchlet/tensor';
-import { type Tensor, ShapeError } from '@torchlet/tensor';
+import { ShapeError, type Tensor } from '@torchlet/tensor';
 
 /** y = x W^T + b. 2-d inputs use addmm (AddmmBackward0 in the graph, like PyTorch). */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {

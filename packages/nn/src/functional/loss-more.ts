@@ -4,7 +4,9 @@ import { checkReduction, reduce } from './reduction.js';
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
   if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) {
-    throw new ShapeError(`${op}: input [${a.shape.join(', ')}] and target [${b.shape.join(', ')}] must have the same shape`);
+    throw new ShapeError(
+      `${op}: input [${a.shape.join(', ')}] and target [${b.shape.join(', ')}] must have the same shape`,
+    );
   }
 }
 
@@ -14,7 +16,11 @@ export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): T
 }
 
 /** Huber-like: 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere. */
-export function smoothL1Loss(input: Tensor, target: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  opts: LossOptions & { beta?: number } = {},
+): Tensor {
   sameShape('smoothL1Loss', input, target);
   const beta = opts.beta ?? 1;
   if (beta < 0) throw new ValueError('smoothL1Loss: beta must be non-negative');
@@ -24,7 +30,11 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: LossOptions & 
 }
 
 /** BCE on probabilities; log terms are clamped at -100 as PyTorch does. */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: LossOptions & { weight?: Tensor | null } = {}): Tensor {
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  opts: LossOptions & { weight?: Tensor | null } = {},
+): Tensor {
   sameShape('binaryCrossEntropy', input, target);
   const logP = input.log().clamp(-100);
   const log1mP = input.neg().add(1).log().clamp(-100);

@@ -1,6 +1,6 @@
 import { registerDerivative } from '@torchlet/autograd';
 import * as torch from '@torchlet/tensor';
-import { type Tensor, dispatch, registerOp } from '@torchlet/tensor';
+import { dispatch, registerOp, type Tensor } from '@torchlet/tensor';
 import { type Reduction, reduce } from './reduction.js';
 
 /**
@@ -44,10 +44,17 @@ interface NllAttrs {
 }
 
 /** Per-element weights w[target] (0 where target == ignoreIndex) and the safe gather index. */
-function targetWeights(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): { idx: Tensor; w: Tensor } {
+function targetWeights(
+  logp: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  ignoreIndex: number,
+): { idx: Tensor; w: Tensor } {
   const valid = target.ne(ignoreIndex);
   const idx = target.maskedFill(valid.logicalNot(), 0);
-  const w = weight ? weight.gather(0, idx.reshape([-1])).reshape([...idx.shape]) : torch.onesLike(idx, { dtype: logp.dtype });
+  const w = weight
+    ? weight.gather(0, idx.reshape([-1])).reshape([...idx.shape])
+    : torch.onesLike(idx, { dtype: logp.dtype });
   return { idx, w: w.mul(valid) };
 }
 
@@ -76,7 +83,13 @@ registerDerivative('nllLoss', {
   },
 });
 
-export function nllLossOp(logp: Tensor, target: Tensor, weight: Tensor | null, reduction: Reduction, ignoreIndex: number): Tensor {
+export function nllLossOp(
+  logp: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  reduction: Reduction,
+  ignoreIndex: number,
+): Tensor {
   const inputs = weight ? [logp, target, weight] : [logp, target];
   return dispatch('nllLoss', inputs, { reduction, ignoreIndex, hasWeight: weight !== null });
 }

@@ -1,6 +1,6 @@
 import { DTypeError, IndexError, ShapeError, type Tensor, ValueError } from '@torchlet/tensor';
 import { mseLossOp, nllLossOp } from './loss-ops.js';
-import { type Reduction, checkReduction } from './reduction.js';
+import { checkReduction, type Reduction } from './reduction.js';
 
 export interface LossOptions {
   reduction?: Reduction;
@@ -8,7 +8,9 @@ export interface LossOptions {
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
   if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) {
-    throw new ShapeError(`${op}: input [${a.shape.join(', ')}] and target [${b.shape.join(', ')}] must have the same shape`);
+    throw new ShapeError(
+      `${op}: input [${a.shape.join(', ')}] and target [${b.shape.join(', ')}] must have the same shape`,
+    );
   }
 }
 
@@ -24,11 +26,14 @@ export interface NllLossOptions extends LossOptions {
 }
 
 function checkClassTarget(op: string, input: Tensor, target: Tensor): void {
-  if (target.dtype !== 'int32') throw new DTypeError(`${op}: expected target of class indices (int32), got ${target.dtype}`);
+  if (target.dtype !== 'int32')
+    throw new DTypeError(`${op}: expected target of class indices (int32), got ${target.dtype}`);
   const batched = input.dim() >= 2;
   const expect = batched ? [input.shape[0], ...input.shape.slice(2)] : [];
   if (target.shape.length !== expect.length || target.shape.some((s, i) => s !== expect[i])) {
-    throw new ShapeError(`${op}: expected target of shape [${expect.join(', ')}] for input [${input.shape.join(', ')}], got [${target.shape.join(', ')}]`);
+    throw new ShapeError(
+      `${op}: expected target of shape [${expect.join(', ')}] for input [${input.shape.join(', ')}], got [${target.shape.join(', ')}]`,
+    );
   }
 }
 
@@ -42,13 +47,22 @@ function nll(op: string, input: Tensor, target: Tensor, opts: NllLossOptions): T
   const reduction = checkReduction(op, opts.reduction ?? 'mean');
   const ignoreIndex = opts.ignoreIndex ?? -100;
   try {
-    if (input.dim() === 1) return nllLossOp(input.unsqueeze(0), target.unsqueeze(0), opts.weight ?? null, reduction, ignoreIndex).squeeze(0);
+    if (input.dim() === 1)
+      return nllLossOp(
+        input.unsqueeze(0),
+        target.unsqueeze(0),
+        opts.weight ?? null,
+        reduction,
+        ignoreIndex,
+      ).squeeze(0);
     return nllLossOp(input, target, opts.weight ?? null, reduction, ignoreIndex);
   } catch (e) {
     // the class lookup (a gather) found a target outside [0, C) that is not ignoreIndex
     if (e instanceof IndexError) {
       const C = input.shape[input.dim() === 1 ? 0 : 1];
-      throw new IndexError(`${op}: target out of bounds: expected class indices in [0, ${C - 1}] or ignoreIndex ${ignoreIndex} (${e.message})`);
+      throw new IndexError(
+        `${op}: target out of bounds: expected class indices in [0, ${C - 1}] or ignoreIndex ${ignoreIndex} (${e.message})`,
+      );
     }
     throw e;
   }
@@ -65,7 +79,8 @@ export interface CrossEntropyOptions extends NllLossOptions {
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const reduction = checkReduction('crossEntropy', opts.reduction ?? 'mean');
   const eps = opts.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps <= 1)) throw new ValueError(`crossEntropy: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`);
+  if (!(eps >= 0 && eps <= 1))
+    throw new ValueError(`crossEntropy: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`);
   const classDim = input.dim() === 1 ? 0 : 1;
   const logp = input.logSoftmax(classDim);
   const C = input.shape[classDim];
@@ -93,7 +108,12 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   if (reduction === 'none') smooth = smoothTerms;
   else if (reduction === 'sum') smooth = smoothTerms.sum();
   else {
-    const denom = weight ? weight.gather(0, target.maskedFill(valid.logicalNot(), 0).reshape([-1])).mul(valid.reshape([-1])).sum() : valid.sum();
+    const denom = weight
+      ? weight
+          .gather(0, target.maskedFill(valid.logicalNot(), 0).reshape([-1]))
+          .mul(valid.reshape([-1]))
+          .sum()
+      : valid.sum();
     smooth = smoothTerms.sum().div(denom);
   }
   return nllTerm.mul(1 - eps).add(smooth.mul(eps / C));

@@ -3,7 +3,8 @@ import { type Tensor, ValueError } from '@torchlet/tensor';
 export type Reduction = 'mean' | 'sum' | 'none';
 
 export function checkReduction(op: string, r: string): Reduction {
-  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new ValueError(`${op}: ${r} is not a valid value for reduction`);
+  if (r !== 'mean' && r !== 'sum' && r !== 'none')
+    throw new ValueError(`${op}: ${r} is not a valid value for reduction`);
   return r;
 }
 

@@ -1,5 +1,5 @@
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { batchNorm } from '../functional/batchnorm.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -39,7 +39,10 @@ abstract class BatchNormBase extends Module {
     this.bias = this.affine ? new Parameter(torch.zeros(numFeatures)) : null;
     this.registerBuffer('running_mean', this.trackRunningStats ? torch.zeros(numFeatures) : null);
     this.registerBuffer('running_var', this.trackRunningStats ? torch.ones(numFeatures) : null);
-    this.registerBuffer('num_batches_tracked', this.trackRunningStats ? torch.zeros([], { dtype: 'int32' }) : null);
+    this.registerBuffer(
+      'num_batches_tracked',
+      this.trackRunningStats ? torch.zeros([], { dtype: 'int32' }) : null,
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -55,13 +58,18 @@ abstract class BatchNormBase extends Module {
       if (this.momentum === null) momentum = 1 / this.numBatchesTracked.itemSync();
     }
     const useBatchStats = this.training || !this.trackRunningStats;
-    return batchNorm(x, useBatchStats && !this.trackRunningStats ? null : this.runningMean, useBatchStats && !this.trackRunningStats ? null : this.runningVar, {
-      weight: this.weight,
-      bias: this.bias,
-      training: useBatchStats,
-      momentum,
-      eps: this.eps,
-    });
+    return batchNorm(
+      x,
+      useBatchStats && !this.trackRunningStats ? null : this.runningMean,
+      useBatchStats && !this.trackRunningStats ? null : this.runningVar,
+      {
+        weight: this.weight,
+        bias: this.bias,
+        training: useBatchStats,
+        momentum,
+        eps: this.eps,
+      },
+    );
   }
 
   override extraRepr(): string {

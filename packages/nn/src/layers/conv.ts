@@ -1,5 +1,5 @@
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { conv2d } from '../functional/conv.js';
 import * as init from '../init.js';
 import { Module } from '../module.js';
@@ -46,8 +46,10 @@ export class Conv2d extends Module {
     this.dilation = pair(opts.dilation ?? 1);
     this.groups = opts.groups ?? 1;
     this.paddingMode = opts.paddingMode ?? 'zeros';
-    if (inChannels % this.groups !== 0) throw new torch.ValueError('Conv2d: in_channels must be divisible by groups');
-    if (outChannels % this.groups !== 0) throw new torch.ValueError('Conv2d: out_channels must be divisible by groups');
+    if (inChannels % this.groups !== 0)
+      throw new torch.ValueError('Conv2d: in_channels must be divisible by groups');
+    if (outChannels % this.groups !== 0)
+      throw new torch.ValueError('Conv2d: out_channels must be divisible by groups');
     if (this.padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
       throw new torch.ValueError("Conv2d: padding='same' is not supported for strided convolutions");
     }
@@ -73,11 +75,23 @@ export class Conv2d extends Module {
       );
     }
     if (this.paddingMode !== 'zeros' && this.padding !== 'valid') {
-      const p = this.padding === 'same' ? samePads(this.kernelSize, this.dilation) : [this.padding[1], this.padding[1], this.padding[0], this.padding[0]];
+      const p =
+        this.padding === 'same'
+          ? samePads(this.kernelSize, this.dilation)
+          : [this.padding[1], this.padding[1], this.padding[0], this.padding[0]];
       const padded = torch.pad(x, p, this.paddingMode);
-      return conv2d(padded, this.weight, this.bias, { stride: this.stride, dilation: this.dilation, groups: this.groups });
+      return conv2d(padded, this.weight, this.bias, {
+        stride: this.stride,
+        dilation: this.dilation,
+        groups: this.groups,
+      });
     }
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return conv2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 
   override extraRepr(): string {

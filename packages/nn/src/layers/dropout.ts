@@ -31,5 +31,6 @@ export class Dropout2d extends Module {
 }
 
 function checkP(layer: string, p: number): void {
-  if (!(p >= 0 && p <= 1)) throw new ValueError(`${layer}: dropout probability has to be between 0 and 1, but got ${p}`);
+  if (!(p >= 0 && p <= 1))
+    throw new ValueError(`${layer}: dropout probability has to be between 0 and 1, but got ${p}`);
 }

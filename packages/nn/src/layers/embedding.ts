@@ -1,6 +1,6 @@
-import * as torch from '@torchlet/tensor';
-import type { Tensor } from '@torchlet/tensor';
 import { noGrad } from '@torchlet/autograd';
+import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 
@@ -17,7 +17,9 @@ export class Embedding extends Module {
     super();
     const p = opts.paddingIdx ?? null;
     if (p !== null && (p >= numEmbeddings || p < -numEmbeddings)) {
-      throw new torch.ValueError(`Embedding: padding_idx must be within num_embeddings (${numEmbeddings}), got ${p}`);
+      throw new torch.ValueError(
+        `Embedding: padding_idx must be within num_embeddings (${numEmbeddings}), got ${p}`,
+      );
     }
     this.paddingIdx = p === null ? null : p < 0 ? p + numEmbeddings : p;
     this.weight = new Parameter(torch.randn(numEmbeddings, embeddingDim));
@@ -28,11 +30,13 @@ export class Embedding extends Module {
   }
 
   forward(indices: Tensor): Tensor {
-    if (indices.dtype !== 'int32') throw new torch.DTypeError(`Embedding: expected int32 indices, got ${indices.dtype}`);
+    if (indices.dtype !== 'int32')
+      throw new torch.DTypeError(`Embedding: expected int32 indices, got ${indices.dtype}`);
     const idx = indices.reshape([-1]);
     let flat = this.weight.indexSelect(0, idx);
     // PyTorch's embedding backward leaves the padding_idx row out: route those lookups around autograd
-    if (this.paddingIdx !== null && flat.requiresGrad) flat = torch.where(idx.eq(this.paddingIdx).unsqueeze(1), flat.detach(), flat);
+    if (this.paddingIdx !== null && flat.requiresGrad)
+      flat = torch.where(idx.eq(this.paddingIdx).unsqueeze(1), flat.detach(), flat);
     return flat.reshape([...indices.shape, this.embeddingDim]);
   }
 

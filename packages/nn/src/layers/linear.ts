@@ -1,5 +1,5 @@
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { linear } from '../functional/linear.js';
 import * as init from '../init.js';
 import { Module } from '../module.js';
@@ -39,7 +39,9 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.dim() < 1 || x.shape[x.dim() - 1] !== this.inFeatures) {
-      throw new torch.ShapeError(`Linear(in_features=${this.inFeatures}): expected input [..., ${this.inFeatures}], got [${x.shape.join(', ')}]`);
+      throw new torch.ShapeError(
+        `Linear(in_features=${this.inFeatures}): expected input [..., ${this.inFeatures}], got [${x.shape.join(', ')}]`,
+      );
     }
     return linear(x, this.weight, this.bias);
   }

@@ -1,6 +1,6 @@
 import { noGrad } from '@torchlet/autograd';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import type { Module } from '../module.js';
 
 /** Number of parameters (elements), all or only those that require grad. */
@@ -24,7 +24,11 @@ const commas = (n: number) => n.toLocaleString('en-US');
  * Runs one forward pass on zeros of `inputShape` (batch included) and lists each leaf layer with its
  * output shape and parameter count, like torchsummary; `toString()` of the model gives PyTorch's repr.
  */
-export function summary(model: Module<any, any>, inputShape: number[], opts: { device?: string } = {}): { rows: SummaryRow[]; text: string } {
+export function summary(
+  model: Module<any, any>,
+  inputShape: number[],
+  opts: { device?: string } = {},
+): { rows: SummaryRow[]; text: string } {
   const rows: SummaryRow[] = [];
   const removers: (() => void)[] = [];
   for (const [name, m] of model.namedModules()) {
@@ -32,7 +36,12 @@ export function summary(model: Module<any, any>, inputShape: number[], opts: { d
     removers.push(
       m.registerForwardHook((mod, _in, out) => {
         const own = mod.parameters(false).reduce((n, p) => n + p.numel(), 0);
-        rows.push({ name, type: mod.constructor.name, outputShape: (out as Tensor).shape as number[], params: own });
+        rows.push({
+          name,
+          type: mod.constructor.name,
+          outputShape: (out as Tensor).shape as number[],
+          params: own,
+        });
       }),
     );
   }
@@ -47,7 +56,11 @@ export function summary(model: Module<any, any>, inputShape: number[], opts: { d
   const counts = new Map<string, number>();
   const width = 25 + 2 + 25 + 1 + 15; // the columns below: the rules span the table
   const line = '-'.repeat(width);
-  const lines = [line, `${'Layer (type)'.padStart(25)}  ${'Output Shape'.padStart(25)} ${'Param #'.padStart(15)}`, '='.repeat(width)];
+  const lines = [
+    line,
+    `${'Layer (type)'.padStart(25)}  ${'Output Shape'.padStart(25)} ${'Param #'.padStart(15)}`,
+    '='.repeat(width),
+  ];
   for (const r of rows) {
     const k = (counts.get(r.type) ?? 0) + 1;
     counts.set(r.type, k);
@@ -56,6 +69,12 @@ export function summary(model: Module<any, any>, inputShape: number[], opts: { d
   }
   const total = countParameters(model);
   const trainable = countParameters(model, { trainableOnly: true });
-  lines.push('='.repeat(width), `Total params: ${commas(total)}`, `Trainable params: ${commas(trainable)}`, `Non-trainable params: ${commas(total - trainable)}`, line);
+  lines.push(
+    '='.repeat(width),
+    `Total params: ${commas(total)}`,
+    `Trainable params: ${commas(trainable)}`,
+    `Non-trainable params: ${commas(total - trainable)}`,
+    line,
+  );
   return { rows, text: lines.join('\n') };
 }

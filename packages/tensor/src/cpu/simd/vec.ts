@@ -8,6 +8,7 @@ import {
   f64x2,
   i8x16,
   i16x8,
+  i32c,
   i32x4,
   shuffle32,
   v128,
@@ -32,11 +33,10 @@ export function load1(kind: Kind, addr: Code, offset = 0): Code {
 
 /** All-ones lanes to bool bytes 1 (else 0), in bytes 0..3. */
 export const maskToBytes = (mask: Code): Code => {
-  const ones = i32x4.shrU(mask, i32c31);
+  const ones = i32x4.shrU(mask, i32c(31));
   const h = i16x8.narrowI32x4U(ones, ones);
   return i8x16.narrowI16x8U(h, h);
 };
-const i32c31 = [0x41, 31];
 
 /** Stores the four lanes of `v` (f32x4, or for bool outputs already bytes) at `addr`. */
 export function store4(kind: Kind, addr: Code, v: Code): Code {
@@ -60,7 +60,6 @@ export function viaF64(v: Code, fn: (x: Code) => Code): Code {
 }
 
 export const zero4 = (): Code => v128.zero();
-export const splatF = (x: number): Code => {
-  const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
-  return v128.const([...b]);
-};
+/** f32x4 / f64x2 constants with all lanes `x`. */
+export const splatF = (x: number): Code => v128.const([...new Uint8Array(new Float32Array([x, x, x, x]).buffer)]);
+export const splatD = (x: number): Code => v128.const([...new Uint8Array(new Float64Array([x, x]).buffer)]);

@@ -1,0 +1,177 @@
+/**
+ * float32 convolution with im2col, GEMM and col2im all inside the SIMD module's memory: per sample the
+ * input (or output gradient) is copied in once, the column matrix never leaves wasm, and results are
+ * copied out once. The GEMM is the sgemm module of gemm/ (same kernel, same configuration), so results
+ * match the JavaScript path, which runs these products through the same wasm code.
+ */
+import type { Conv2dParams, TensorView } from '../../backend.js';
+import { getNumThreads } from '../gemm/index.js';
+import { SimdRuntime } from './runtime.js';
+import { data } from './stage.js';
+
+/** gemm/ runs products below this many multiply-adds in JavaScript (MIN_WASM_WORK): leave those to it. */
+const MIN_WORK = 1024;
+/** ...and splits products above this over threads (MIN_THREAD_WORK): leave those to it too. */
+const THREAD_WORK = 1 << 22;
+
+interface Geometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  kh: number;
+  kw: number;
+  OH: number;
+  OW: number;
+  Cg: number;
+  Og: number;
+  K: number;
+  P: number;
+  pointwise: boolean;
+}
+
+function geometry(xShape: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): Geometry {
+  const [N, C, H, W] = xShape;
+  const [O, , kh, kw] = wShape;
+  const [, , OH, OW] = yShape;
+  const Cg = C / p.groups;
+  const Og = O / p.groups;
+  const pointwise =
+    kh === 1 && kw === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0;
+  return { N, C, H, W, O, kh, kw, OH, OW, Cg, Og, K: Cg * kh * kw, P: OH * OW, pointwise };
+}
+
+/** Whether the SIMD path takes this convolution (float32, non-empty, GEMM sizes gemm/ runs single-threaded in wasm). */
+function usable(g: Geometry, views: TensorView[], m: number, n: number, k: number): SimdRuntime | null {
+  if (views.some((v) => v.dtype !== 'float32')) return null;
+  if (g.N === 0 || g.Cg === 0 || g.Og === 0 || g.P === 0 || g.H * g.W === 0) return null;
+  const work = m * n * k;
+  if (work < MIN_WORK || (work >= THREAD_WORK && getNumThreads() > 1)) return null;
+  return SimdRuntime.get();
+}
+
+/** [lo, hi, wStart] per kernel column j, as im2col/col2im read it (see validRange in conv.ts). */
+function table(rt: SimdRuntime, ptr: number, g: Geometry, p: Conv2dParams): void {
+  const sw = p.stride[1];
+  const pw = p.padding[1];
+  const I = rt.i32;
+  for (let j = 0; j < g.kw; j++) {
+    const off = j * p.dilation[1];
+    const lo = Math.max(0, Math.ceil((pw - off) / sw));
+    const hi = Math.max(lo, Math.min(g.OW, Math.floor((g.W - 1 + pw - off) / sw) + 1));
+    I[(ptr >> 2) + 3 * j] = lo;
+    I[(ptr >> 2) + 3 * j + 1] = hi;
+    I[(ptr >> 2) + 3 * j + 2] = lo * sw - pw + off;
+  }
+}
+
+/** Arguments of im2col/col2im after the two pointers. */
+const geoArgs = (g: Geometry, p: Conv2dParams, tab: number) => [
+  g.Cg,
+  g.H,
+  g.W,
+  g.kh,
+  g.kw,
+  g.OH,
+  g.OW,
+  p.stride[0],
+  p.padding[0],
+  p.dilation[0],
+  p.stride[1],
+  tab,
+];
+
+export function simdConv2d(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): boolean {
+  const g = geometry(x.shape, w.shape, out.shape, p);
+  const rt = usable(g, bias ? [x, w, bias, out] : [x, w, out], g.Og, g.P, g.K);
+  if (!rt) return false;
+  const CHW = g.C * g.H * g.W;
+  const OP = g.O * g.P;
+  const reg = rt.layout([4 * CHW, 4 * g.O * g.K, 4 * g.O, g.pointwise ? 0 : 4 * g.K * g.P, 4 * OP, 12 * g.kw]);
+  if (!reg) return false;
+  const [px, pw, pb, pcol, py, tab] = reg;
+  const F = rt.f32;
+  F.set(data(w).subarray(w.offset, w.offset + g.O * g.K), pw >> 2);
+  if (bias) F.set(data(bias).subarray(bias.offset, bias.offset + g.O), pb >> 2);
+  table(rt, tab, g, p);
+  const args = geoArgs(g, p, tab);
+  const X = data(x);
+  const Y = data(out);
+  const { im2col, add_col } = rt.k;
+  for (let n = 0; n < g.N; n++) {
+    F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
+    for (let gi = 0; gi < p.groups; gi++) {
+      const xg = px + 4 * gi * g.Cg * g.H * g.W;
+      if (!g.pointwise) im2col(xg, pcol, ...args);
+      const b = g.pointwise ? xg : pcol;
+      rt.sgemm.sgemm(0, 0, g.Og, g.P, g.K, pw + 4 * gi * g.Og * g.K, g.K, b, g.P, py + 4 * gi * g.Og * g.P, g.P, 0, 1, rt.ws);
+    }
+    if (bias) add_col(py, pb, py, g.O, g.P, 0, g.O);
+    Y.set(F.subarray(py >> 2, (py >> 2) + OP), out.offset + n * OP);
+  }
+  return true;
+}
+
+/** dx = col2im(W_g^T @ dy_g) per sample and group. */
+export function simdConv2dBackwardInput(dy: TensorView, w: TensorView, dx: TensorView, p: Conv2dParams): boolean {
+  const g = geometry(dx.shape, w.shape, dy.shape, p);
+  const rt = usable(g, [dy, w, dx], g.K, g.P, g.Og);
+  if (!rt) return false;
+  const CHW = g.C * g.H * g.W;
+  const OP = g.O * g.P;
+  const reg = rt.layout([4 * OP, 4 * g.O * g.K, g.pointwise ? 0 : 4 * g.K * g.P, 4 * CHW, 12 * g.kw]);
+  if (!reg) return false;
+  const [pdy, pw, pcol, pdx, tab] = reg;
+  const F = rt.f32;
+  F.set(data(w).subarray(w.offset, w.offset + g.O * g.K), pw >> 2);
+  table(rt, tab, g, p);
+  const args = geoArgs(g, p, tab);
+  const DY = data(dy);
+  const DX = data(dx);
+  const { col2im } = rt.k;
+  for (let n = 0; n < g.N; n++) {
+    F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
+    if (!g.pointwise) F.fill(0, pdx >> 2, (pdx >> 2) + CHW);
+    for (let gi = 0; gi < p.groups; gi++) {
+      const dxg = pdx + 4 * gi * g.Cg * g.H * g.W;
+      const c = g.pointwise ? dxg : pcol;
+      rt.sgemm.sgemm(1, 0, g.K, g.P, g.Og, pw + 4 * gi * g.Og * g.K, g.K, pdy + 4 * gi * g.Og * g.P, g.P, c, g.P, 0, 1, rt.ws);
+      if (!g.pointwise) col2im(pcol, dxg, ...args);
+    }
+    DX.set(F.subarray(pdx >> 2, (pdx >> 2) + CHW), dx.offset + n * CHW);
+  }
+  return true;
+}
+
+/** dW_g = sum_n dy_g[n] @ im2col(x[n])^T. */
+export function simdConv2dBackwardWeight(dy: TensorView, x: TensorView, dw: TensorView, p: Conv2dParams): boolean {
+  const g = geometry(x.shape, dw.shape, dy.shape, p);
+  const rt = usable(g, [dy, x, dw], g.Og, g.K, g.P);
+  if (!rt) return false;
+  const CHW = g.C * g.H * g.W;
+  const OP = g.O * g.P;
+  const OK = g.O * g.K;
+  const reg = rt.layout([4 * OP, 4 * CHW, g.pointwise ? 0 : 4 * g.K * g.P, 4 * OK, 12 * g.kw]);
+  if (!reg) return false;
+  const [pdy, px, pcol, pdw, tab] = reg;
+  const F = rt.f32;
+  F.fill(0, pdw >> 2, (pdw >> 2) + OK);
+  table(rt, tab, g, p);
+  const args = geoArgs(g, p, tab);
+  const DY = data(dy);
+  const X = data(x);
+  const { im2col } = rt.k;
+  for (let n = 0; n < g.N; n++) {
+    F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
+    F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
+    for (let gi = 0; gi < p.groups; gi++) {
+      const xg = px + 4 * gi * g.Cg * g.H * g.W;
+      if (!g.pointwise) im2col(xg, pcol, ...args);
+      const b = g.pointwise ? xg : pcol;
+      rt.sgemm.sgemm(0, 1, g.Og, g.K, g.P, pdy + 4 * gi * g.Og * g.P, g.P, b, g.P, pdw + 4 * gi * g.Og * g.K, g.K, 1, 1, rt.ws);
+    }
+  }
+  data(dw).set(F.subarray(pdw >> 2, (pdw >> 2) + OK), dw.offset);
+  return true;
+}

@@ -1,0 +1,240 @@
+/**
+ * Routes float32 elementwise kernels to the wasm SIMD module when the layout is one it has a loop for;
+ * each function returns false (having done nothing) when the caller should run the JavaScript kernel.
+ *
+ * Fast layouts (after `coalesce`, with out contiguous): same-shape operands; tensor-scalar either way
+ * (numbers and single-element tensors); a broadcast operand repeated along leading dims ([R, C] op [C])
+ * or constant along trailing dims ([R, M, C] op [M, 1]). Operands are copied into wasm memory in chunks
+ * of CHUNK elements, computed, and copied out.
+ */
+import type { BinaryOp, TensorView, UnaryOp } from '../../backend.js';
+import { BINARY_B, BINARY_D, BINARY_F, UNARY_B, UNARY_F } from './emit-elementwise.js';
+import { SimdRuntime } from './runtime.js';
+import { badAlias, CHUNK, coalesce, data, numel, stageIn, stageOut } from './stage.js';
+
+/** Below this many elements the JavaScript loop wins (staging and call overhead; see bench-simd.mjs). */
+export const MIN_ELEMENTS = 256;
+
+const isF32 = (v: TensorView | number): v is TensorView => typeof v !== 'number' && v.dtype === 'float32';
+
+/** Runs a contiguous map kernel over n elements in chunks: `ins` are [array, offset, kind]. */
+function mapChunks(
+  rt: SimdRuntime,
+  kernel: string,
+  ins: [ArrayLike<number>, number][],
+  out: ArrayLike<number>,
+  oOff: number,
+  n: number,
+  extra: number[],
+): void {
+  const m = Math.min(n, CHUNK);
+  const regions = rt.layout([...ins.map(() => 4 * m), 4 * m]);
+  if (!regions) throw new Error('simd: out of wasm memory');
+  const po = regions[ins.length];
+  const k = rt.k[kernel];
+  for (let s = 0; s < n; s += CHUNK) {
+    const c = Math.min(CHUNK, n - s);
+    for (let i = 0; i < ins.length; i++) stageIn(rt, ins[i][0], ins[i][1] + s, c, regions[i]);
+    if (ins.length === 1) k(regions[0], po, c, ...extra);
+    else if (ins.length === 2) k(regions[0], regions[1], po, c, ...extra);
+    else k(regions[0], regions[1], regions[2], po, c, ...extra);
+    stageOut(rt, po, out, oOff + s, c);
+  }
+}
+
+export function simdUnary(op: UnaryOp, x: TensorView, out: TensorView, params: readonly number[]): boolean {
+  const boolOut = out.dtype === 'bool';
+  if (x.dtype !== 'float32' || !(boolOut ? op in UNARY_B : out.dtype === 'float32' && op in UNARY_F)) return false;
+  const n = numel(out.shape);
+  if (n < MIN_ELEMENTS) return false;
+  const c = coalesce(out.shape, [out.strides, x.strides]);
+  if (c.shape.length !== 1 || c.strides[0][0] !== 1 || c.strides[1][0] !== 1) return false;
+  if (badAlias(out, n, x, n, true)) return false;
+  const rt = SimdRuntime.get();
+  if (!rt) return false;
+  mapChunks(rt, `u_${op}`, [[data(x), x.offset]], data(out), out.offset, n, [params[0] ?? 0, params[1] ?? 0]);
+  return true;
+}
+
+/** How an operand reads relative to the coalesced output. */
+type Form =
+  | { t: 'full'; v: TensorView }
+  | { t: 'scalar'; s: number }
+  | { t: 'row'; v: TensorView } // [R, C] <- [C]
+  | { t: 'col'; v: TensorView; M: number }; // [R, M, C] <- [M]
+
+function classify(v: TensorView | number, strides: number[] | undefined, out: number[], shape: number[]): Form | null {
+  if (typeof v === 'number') return { t: 'scalar', s: v };
+  const s = strides!;
+  if (s.every((x, d) => x === out[d])) return { t: 'full', v };
+  if (s.every((x) => x === 0)) return { t: 'scalar', s: data(v)[v.offset] };
+  if (v.dtype !== 'float32') return null;
+  const nd = shape.length;
+  if (nd === 2 && s[0] === 0 && s[1] === 1) return { t: 'row', v };
+  if (nd === 2 && s[0] === 1 && s[1] === 0) return { t: 'col', v, M: shape[0] };
+  if (nd === 3 && s[0] === 0 && s[1] === 1 && s[2] === 0) return { t: 'col', v, M: shape[1] };
+  return null;
+}
+
+export function simdBinary(op: BinaryOp, a: TensorView | number, b: TensorView | number, out: TensorView): boolean {
+  const cmp = op in BINARY_B;
+  if (!(cmp ? out.dtype === 'bool' : out.dtype === 'float32' && op in BINARY_F)) return false;
+  const n = numel(out.shape);
+  if (n < MIN_ELEMENTS) return false;
+  const okDtype = (v: TensorView | number) => typeof v === 'number' || v.dtype === 'float32' || v.dtype === 'bool';
+  if (!okDtype(a) || !okDtype(b)) return false;
+  const tensors = [a, b].filter((v): v is TensorView => typeof v !== 'number');
+  const c = coalesce(out.shape, [out.strides, ...tensors.map((t) => t.strides as number[])]);
+  const os = c.strides[0];
+  // out must be contiguous
+  for (let d = c.shape.length - 1, e = 1; d >= 0; e *= c.shape[d], d--) if (os[d] !== e) return false;
+  let ti = 1;
+  const fa = classify(a, typeof a === 'number' ? undefined : c.strides[ti++], os, c.shape);
+  const fb = classify(b, typeof b === 'number' ? undefined : c.strides[ti++], os, c.shape);
+  if (!fa || !fb) return false;
+  for (const [f, v] of [
+    [fa, a],
+    [fb, b],
+  ] as const)
+    if (typeof v !== 'number' && badAlias(out, n, v, f.t === 'full' ? n : v.storage.length, f.t === 'full'))
+      return false;
+  const rt = SimdRuntime.get();
+  if (!rt) return false;
+  const O = data(out);
+  if (fa.t === 'full' && fb.t === 'full') {
+    const ka = fa.v.dtype === 'bool' ? 'b' : 'f';
+    const kb = fb.v.dtype === 'bool' ? 'b' : 'f';
+    if (ka === 'b' && kb === 'b') return false;
+    mapChunks(rt, `${op}_map_${ka}${kb}`, [[data(fa.v), fa.v.offset], [data(fb.v), fb.v.offset]], O, out.offset, n, []);
+    return true;
+  }
+  if (fa.t === 'scalar' && fb.t === 'scalar') return false;
+  const swap = fa.t !== 'full';
+  const full = (swap ? fb : fa) as Form;
+  const other = swap ? fa : fb;
+  if (full.t !== 'full' || full.v.dtype !== 'float32') return false;
+  if (other.t === 'scalar') {
+    let kernel = `${op}_${swap ? 'sv' : 'vs'}`;
+    const s = other.s;
+    if (Math.fround(s) !== s && s === s) {
+      // a double that float32 cannot hold: arithmetic in f64 lanes, min/max are exact with the rounded
+      // value, comparisons stay in JavaScript
+      if (op in BINARY_D) kernel += '64';
+      else if (cmp) return false;
+    }
+    mapChunks(rt, kernel, [[data(full.v), full.v.offset]], O, out.offset, n, [s]);
+    return true;
+  }
+  if (!isF32(other.v)) return false;
+  const B = data(other.v);
+  const inner = c.shape[c.shape.length - 1];
+  if (other.t === 'row') {
+    const C = inner;
+    const rowsPer = Math.max(1, Math.floor(CHUNK / C));
+    const R = n / C;
+    const reg = rt.layout([4 * C, 4 * rowsPer * C, 4 * rowsPer * C]);
+    if (!reg) return false;
+    const [pb, pa, po] = reg;
+    stageIn(rt, B, other.v.offset, C, pb);
+    const k = rt.k[`${op}_row${swap ? 'R' : ''}`];
+    for (let r = 0; r < R; r += rowsPer) {
+      const rows = Math.min(rowsPer, R - r);
+      stageIn(rt, data(full.v), full.v.offset + r * C, rows * C, pa);
+      k(pa, pb, po, rows, C);
+      stageOut(rt, po, O, out.offset + r * C, rows * C);
+    }
+    return true;
+  }
+  // col: rows of `inner` elements, row r reads b[r % M]
+  const C = inner;
+  const M = other.M;
+  const rowsTotal = n / C;
+  const rowsPer = Math.max(1, Math.floor(CHUNK / C));
+  const reg = rt.layout([4 * M, 4 * rowsPer * C, 4 * rowsPer * C]);
+  if (!reg) return false;
+  const [pb, pa, po] = reg;
+  stageIn(rt, B, other.v.offset, M, pb);
+  const k = rt.k[`${op}_col${swap ? 'R' : ''}`];
+  for (let r = 0; r < rowsTotal; r += rowsPer) {
+    const rows = Math.min(rowsPer, rowsTotal - r);
+    stageIn(rt, data(full.v), full.v.offset + r * C, rows * C, pa);
+    k(pa, pb, po, rows, C, r % M, M);
+    stageOut(rt, po, O, out.offset + r * C, rows * C);
+  }
+  return true;
+}
+
+export function simdWhere(cond: TensorView, a: TensorView | number, b: TensorView | number, out: TensorView): boolean {
+  if (out.dtype !== 'float32' || cond.dtype !== 'bool') return false;
+  if ((typeof a !== 'number' && a.dtype !== 'float32') || (typeof b !== 'number' && b.dtype !== 'float32')) return false;
+  const n = numel(out.shape);
+  if (n < MIN_ELEMENTS) return false;
+  const tensors = [a, b].filter((v): v is TensorView => typeof v !== 'number');
+  const c = coalesce(out.shape, [out.strides, cond.strides as number[], ...tensors.map((t) => t.strides as number[])]);
+  if (c.shape.length !== 1 || c.strides[0][0] !== 1 || c.strides[1][0] !== 1) return false;
+  let ti = 2;
+  const forms = [a, b].map((v) => {
+    if (typeof v === 'number') return { s: v };
+    const s = c.strides[ti++][0];
+    if (s === 1) return badAlias(out, n, v, n, true) ? null : { v };
+    if (s === 0) return { s: data(v)[v.offset] };
+    return null;
+  });
+  if (!forms[0] || !forms[1] || badAlias(out, n, cond, n, true)) return false;
+  const rt = SimdRuntime.get();
+  if (!rt) return false;
+  const [fa, fb] = forms as ({ v: TensorView } | { s: number })[];
+  const ins: [ArrayLike<number>, number][] = [[data(cond), cond.offset]];
+  if ('v' in fa) ins.push([data(fa.v), fa.v.offset]);
+  if ('v' in fb) ins.push([data(fb.v), fb.v.offset]);
+  const kernel = `where_${'v' in fa ? 't' : 's'}${'v' in fb ? 't' : 's'}`;
+  // the kernel takes (c, a, b, out, n, sa, sb) whatever is scalar: pad the pointer list
+  const m = Math.min(n, CHUNK);
+  const regions = rt.layout([m, 4 * m, 4 * m, 4 * m]);
+  if (!regions) return false;
+  const [pc, pa, pb, po] = regions;
+  const ptrs = [pc, pa, pb];
+  const sa = 's' in fa ? fa.s : 0;
+  const sb = 's' in fb ? fb.s : 0;
+  const O = data(out);
+  for (let s = 0; s < n; s += CHUNK) {
+    const cnt = Math.min(CHUNK, n - s);
+    stageIn(rt, ins[0][0], ins[0][1] + s, cnt, pc);
+    let slot = 1;
+    if ('v' in fa) stageIn(rt, ins[slot][0], ins[slot++][1] + s, cnt, pa);
+    if ('v' in fb) stageIn(rt, ins[slot][0], ins[slot][1] + s, cnt, pb);
+    rt.k[kernel](ptrs[0], ptrs[1], ptrs[2], po, cnt, sa, sb);
+    stageOut(rt, po, O, out.offset + s, cnt);
+  }
+  return true;
+}
+
+/** Contiguous copies: a bulk TypedArray.set (which converts like the typed-array stores), float32 -> bool in wasm. */
+export function simdCopy(src: TensorView, dst: TensorView): boolean {
+  const toBool = dst.dtype === 'bool' && src.dtype !== 'bool';
+  if (toBool && src.dtype !== 'float32') return false;
+  const n = numel(dst.shape);
+  if (n < 16 || src.storage === dst.storage) return false;
+  const c = coalesce(dst.shape, [dst.strides, src.strides]);
+  if (c.shape.length !== 1 || c.strides[0][0] !== 1 || c.strides[1][0] !== 1) return false;
+  if (!toBool) {
+    const S = data(src);
+    data(dst).set(S.subarray(src.offset, src.offset + n), dst.offset);
+    return true;
+  }
+  if (n < MIN_ELEMENTS) return false;
+  const rt = SimdRuntime.get();
+  if (!rt) return false;
+  mapChunks(rt, 'u_nonzero', [[data(src), src.offset]], data(dst), dst.offset, n, [0, 0]);
+  return true;
+}
+
+/** Contiguous fills: TypedArray.fill. */
+export function simdFill(dst: TensorView, value: number): boolean {
+  const n = numel(dst.shape);
+  if (n < 16) return false;
+  const c = coalesce(dst.shape, [dst.strides]);
+  if (c.shape.length !== 1 || c.strides[0][0] !== 1) return false;
+  data(dst).fill(dst.dtype === 'bool' ? +(value !== 0) : value, dst.offset, dst.offset + n);
+  return true;
+}

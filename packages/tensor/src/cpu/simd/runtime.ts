@@ -1,0 +1,107 @@
+/**
+ * The SIMD kernels' wasm instance and its memory.
+ *
+ * The kernels get their own (non-shared) WebAssembly.Memory rather than the GEMM runtime's: that one
+ * is a SharedArrayBuffer whenever worker threads are possible, and TypedArray.set into and out of
+ * shared memory measured 2-4x slower (~0.2-0.4 ns/element against ~0.1), which is most of what an
+ * elementwise kernel costs. Convolution wants im2col, GEMM and col2im in one memory without copying
+ * the column matrix, so a private single-threaded instance of the sgemm module (the same code and
+ * configuration as gemm/) runs on this memory too; per-sample convolution GEMMs are far below the
+ * size where gemm/ would use threads.
+ *
+ * Layout: [0, 64 KiB) unused; the sgemm workspace; then a data region that each kernel call lays out
+ * afresh (calls are synchronous and never nested), growing the memory when needed. Every region is
+ * 64-byte aligned and followed by 64 bytes of padding, so kernels may read and write whole vectors past
+ * the end of an operand.
+ */
+import { gemmBackendInfo } from '../gemm/index.js';
+import { buildSgemmModule, DEFAULT_CONFIG, type SgemmExports, workspaceLayout } from '../gemm/sgemm-wasm.js';
+import { buildSimdModule } from './module.js';
+
+const PAGE = 65536;
+/** 2 GiB; a call that needs more falls back to the JavaScript kernels. */
+const MAX_PAGES = 32768;
+const PAD = 64;
+
+// biome-ignore lint/suspicious/noExplicitAny: wasm exports are called with numbers only
+export type Kernel = (...args: number[]) => any;
+
+export class SimdRuntime {
+  readonly memory: WebAssembly.Memory;
+  readonly k: Record<string, Kernel>;
+  readonly sgemm: SgemmExports;
+  readonly ws = PAGE;
+  private readonly dataBase: number;
+  f32!: Float32Array;
+  i32!: Int32Array;
+  u8!: Uint8Array;
+  f64!: Float64Array;
+
+  private constructor() {
+    this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
+    const mem = { initial: 1, maximum: MAX_PAGES };
+    const env = { env: { memory: this.memory } };
+    this.k = new WebAssembly.Instance(new WebAssembly.Module(buildSimdModule(mem)), env).exports as Record<
+      string,
+      Kernel
+    >;
+    const cfg = { ...DEFAULT_CONFIG, fma: gemmBackendInfo().relaxedSimd };
+    const sg = new WebAssembly.Module(buildSgemmModule(cfg, { shared: false, ...mem }));
+    this.sgemm = new WebAssembly.Instance(sg, env).exports as unknown as SgemmExports;
+    this.dataBase = align(this.ws + workspaceLayout(cfg).bytes);
+    this.views();
+  }
+
+  private static instance: SimdRuntime | null | undefined;
+
+  /** The runtime, or null where wasm SIMD is unavailable (or disabled with TORCHLET_SIMD=0). */
+  static get(): SimdRuntime | null {
+    if (SimdRuntime.instance === undefined) {
+      const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+      SimdRuntime.instance = null;
+      if (typeof WebAssembly === 'object' && env?.TORCHLET_SIMD !== '0') {
+        try {
+          SimdRuntime.instance = new SimdRuntime();
+        } catch {
+          // no wasm SIMD here: every kernel stays on JavaScript
+        }
+      }
+    }
+    return SimdRuntime.instance;
+  }
+
+  private views(): void {
+    const b = this.memory.buffer;
+    this.f32 = new Float32Array(b);
+    this.i32 = new Int32Array(b);
+    this.u8 = new Uint8Array(b);
+    this.f64 = new Float64Array(b);
+  }
+
+  /**
+   * Lays out regions of the given byte sizes in the data region and returns their addresses, or null
+   * when they do not fit the memory. Typed-array views are renewed when the memory grows.
+   */
+  layout(sizes: number[]): number[] | null {
+    const out: number[] = [];
+    let top = this.dataBase;
+    for (const s of sizes) {
+      out.push(top);
+      top = align(top + s + PAD);
+    }
+    const pages = Math.ceil(top / PAGE);
+    const have = this.memory.buffer.byteLength / PAGE;
+    if (pages > have) {
+      if (pages > MAX_PAGES) return null;
+      try {
+        this.memory.grow(pages - have);
+      } catch {
+        return null;
+      }
+      this.views();
+    }
+    return out;
+  }
+}
+
+const align = (n: number) => Math.ceil(n / PAD) * PAD;

@@ -1,0 +1,55 @@
+/** Layout checks and copy helpers shared by the SIMD dispatchers. */
+import type { TensorView } from '../../backend.js';
+import { arr, coalesce } from '../strided.js';
+import type { SimdRuntime } from './runtime.js';
+
+/** Elements staged per call in chunked kernels: 3 operands of 64 KiB stay in L2. */
+export const CHUNK = 16384;
+
+export const numel = (shape: readonly number[]): number => {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+};
+
+/** True when v's elements are the contiguous block [offset, offset + numel) in row-major order. */
+export function isContiguous(v: TensorView): boolean {
+  let expect = 1;
+  for (let d = v.shape.length - 1; d >= 0; d--) {
+    if (v.shape[d] !== 1 && v.strides[d] !== expect) return false;
+    expect *= v.shape[d];
+  }
+  return true;
+}
+
+/** Typed array of a view's storage (its real element type). */
+export const data = (v: TensorView): Float32Array => arr(v);
+
+/** Copies n elements of a float32/int32/bool storage into the wasm memory at byte address `ptr`. */
+export function stageIn(rt: SimdRuntime, src: ArrayLike<number>, off: number, n: number, ptr: number): void {
+  const s = src as Float32Array;
+  const view = s instanceof Float32Array ? rt.f32 : s instanceof Uint8Array ? rt.u8 : rt.i32;
+  const at = s instanceof Uint8Array ? ptr : ptr >> 2;
+  view.set(off === 0 && n === s.length ? s : s.subarray(off, off + n), at);
+}
+
+/** Copies n elements from the wasm memory (as float32, or bytes for a Uint8Array target) out. */
+export function stageOut(rt: SimdRuntime, ptr: number, dst: ArrayLike<number>, off: number, n: number): void {
+  const d = dst as Float32Array;
+  if (d instanceof Uint8Array) d.set(rt.u8.subarray(ptr, ptr + n), off);
+  else if (d instanceof Int32Array) d.set(rt.i32.subarray(ptr >> 2, (ptr >> 2) + n), off);
+  else d.set(rt.f32.subarray(ptr >> 2, (ptr >> 2) + n), off);
+}
+
+/**
+ * Whether an output range [out.offset, +outLen) and an input range [x.offset, +xLen) of one storage
+ * overlap in a way where the JavaScript loop's order would matter: any overlap, unless they are the
+ * same elements (same offset and `same` layout, as in an in-place op).
+ */
+export function badAlias(out: TensorView, outLen: number, x: TensorView, xLen: number, same: boolean): boolean {
+  if (out.storage !== x.storage) return false;
+  if (same && out.offset === x.offset) return false;
+  return out.offset < x.offset + xLen && x.offset < out.offset + outLen;
+}
+
+export { coalesce };
