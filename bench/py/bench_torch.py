@@ -47,7 +47,7 @@ def make_matmul(torch, p):
     return lambda: torch.matmul(a, b)
 
 
-def make_conv(torch, p, backward):
+def make_conv(torch, p, part):
     import torch.nn.functional as F
 
     n, c, h, w, o, k, pad = (p[key] for key in ("n", "c", "h", "w", "o", "k", "pad"))
@@ -57,15 +57,20 @@ def make_conv(torch, p, backward):
     dy = torch.randn(n, o, oh, ow)
     conv_bwd = torch.ops.aten.convolution_backward
 
-    def fwd():
-        return F.conv2d(x, wt, None, 1, pad)
+    def grads(mask):
+        return conv_bwd(dy, x, wt, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], 1, mask)
 
     def fwdbwd():
         y = F.conv2d(x, wt, None, 1, pad)
-        gx, gw, _ = conv_bwd(dy, x, wt, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], 1, [True, True, False])
+        gx, gw, _ = grads([True, True, False])
         return y, gx, gw
 
-    return fwdbwd if backward else fwd
+    return {
+        "fwd": lambda: F.conv2d(x, wt, None, 1, pad),
+        "bwd_input": lambda: grads([True, False, False]),
+        "bwd_weight": lambda: grads([False, True, False]),
+        "fwdbwd": fwdbwd,
+    }[part]
 
 
 def _config_field(pattern):
@@ -94,8 +99,10 @@ def main():
     }
     makers = {
         "matmul": lambda p: make_matmul(torch, p),
-        "conv2d_fwd": lambda p: make_conv(torch, p, False),
-        "conv2d_fwdbwd": lambda p: make_conv(torch, p, True),
+        "conv2d_fwd": lambda p: make_conv(torch, p, "fwd"),
+        "conv2d_bwd_input": lambda p: make_conv(torch, p, "bwd_input"),
+        "conv2d_bwd_weight": lambda p: make_conv(torch, p, "bwd_weight"),
+        "conv2d_fwdbwd": lambda p: make_conv(torch, p, "fwdbwd"),
     }
     results = {}
     with torch.no_grad():

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   }
   log(`Columns: ${[...labels.values()].join(' | ')}${want('pytorch') ? ' | pytorch (subprocess)' : ''}`);
   log(
-    `Timing: ${timing.warmup} warm-up, ${timing.minReps}-${timing.maxReps} reps (budget ${timing.budgetMs} ms per cell), median/min/max`,
+    `Timing: ${timing.warmup} warm-up, ${timing.minReps}-${timing.maxReps} reps (budget ${timing.budgetMs} ms per cell), in ${timing.rounds} interleaved rounds; median/min/max`,
   );
   log('');
 

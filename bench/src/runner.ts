@@ -94,7 +94,7 @@ export async function runCase(
   const results: CaseResult[] = [];
   const cells: Cell[] = [];
   const ref: { lib?: LibraryId; outs?: Float32Array[] } = {};
-  for (const lib of libs) {
+  for (const lib of libs.filter((l) => !c.libs || c.libs.includes(l.id))) {
     const res: CaseResult = { caseId: c.id, library: lib.id };
     results.push(res);
     const skip = predictedSkip(c, lib.id, done, byId);

@@ -132,6 +132,7 @@ export function notesText(cases: readonly BenchCase[], labels: ReadonlyMap<Libra
   const seen = new Map<string, string[]>();
   for (const c of cases) {
     for (const [lib, note] of Object.entries(c.notes ?? {})) {
+      if (c.libs && !c.libs.includes(lib as LibraryId)) continue;
       const key = `${labelOf(labels, lib as LibraryId)}: ${note}`;
       seen.set(key, [...(seen.get(key) ?? []), c.id]);
     }

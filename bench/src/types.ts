@@ -74,6 +74,8 @@ export interface BenchCase {
   targets?: Target[];
   /** Footnotes per library (how that library computes the case, what it lacks). */
   notes?: Partial<Record<LibraryId, string>>;
+  /** Only these columns run the case (default: all). */
+  libs?: LibraryId[];
   /** Skip a library when its predicted time per rep (from smaller cases of the group) exceeds this. */
   maxRepMs?: number;
   torchlet?: (ctx: TorchletCtx) => Prepared;

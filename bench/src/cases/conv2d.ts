@@ -67,7 +67,17 @@ function tfPad(
     : 'valid';
 }
 
-function convCase(s: ConvShape, backward: boolean, quick: boolean): BenchCase {
+/** Which work one case times: the forward alone, one gradient alone, or all three (a training step). */
+type Part = 'fwd' | 'bwd-input' | 'bwd-weight' | 'fwdbwd';
+
+const PARTS: Record<Part, { title: string; ops: ('y' | 'gx' | 'gw')[] }> = {
+  fwd: { title: 'fwd', ops: ['y'] },
+  'bwd-input': { title: 'input grad', ops: ['gx'] },
+  'bwd-weight': { title: 'weight grad', ops: ['gw'] },
+  fwdbwd: { title: 'fwd+bwd', ops: ['y', 'gx', 'gw'] },
+};
+
+function convCase(s: ConvShape, part: Part, quick: boolean): BenchCase {
   const oh = s.h + 2 * s.pad - s.k + 1;
   const ow = s.w + 2 * s.pad - s.k + 1;
   const xShape = [s.n, s.c, s.h, s.w];
@@ -78,36 +88,56 @@ function convCase(s: ConvShape, backward: boolean, quick: boolean): BenchCase {
   const dy = randomData(s.n * s.o * oh * ow, 13);
   const oneConv = 2 * s.n * s.o * oh * ow * s.c * s.k * s.k;
   const shape = `${s.n}x${s.c}x${s.h}x${s.w}, ${s.o}x${s.k}x${s.k} pad ${s.pad}`;
+  const { ops } = PARTS[part];
+  const composedNote = `has no Conv2DBackpropFilter kernel: weight gradient composed from pad + ${s.k * s.k} x (slice, reshape, matMul(transposeA)) + stack`;
   return {
-    id: backward ? 'conv2d-fwdbwd' : 'conv2d-fwd',
+    id: `conv2d-${part}`,
     group: 'conv2d',
-    title: backward ? `conv2d fwd+bwd ${shape}` : `conv2d fwd ${shape}`,
-    flops: backward ? 3 * oneConv : oneConv,
+    title: `conv2d ${PARTS[part].title} ${shape}`,
+    flops: ops.length * oneConv,
     baseline: 'tfjs-wasm',
     maxRepMs: 30_000,
+    // The single-gradient cases show where a training step's time goes; tfjs-cpu sits them out
+    // (it is ~100x off the pace and would cost a minute of run time).
+    libs:
+      part === 'bwd-input' || part === 'bwd-weight'
+        ? ['torchlet', 'torchlet-1t', 'tfjs-wasm', 'pytorch']
+        : undefined,
     targets:
-      backward && !quick
+      part === 'fwdbwd' && !quick
         ? [{ lib: 'torchlet', vs: 'tfjs-wasm', minSpeedup: 10, text: 'fwd+bwd time <= 1/10 of tfjs-wasm' }]
         : undefined,
-    notes: backward
-      ? {
-          'tfjs-wasm': `has no Conv2DBackpropFilter kernel: weight gradient composed from pad + ${s.k * s.k} x (slice, reshape, matMul(transposeA)) + stack; input gradient: conv2dTranspose (its Conv2DBackpropInput kernel)`,
-          'tfjs-cpu': `weight gradient composed as for tfjs-wasm: much faster than tfjs-cpu's own Conv2DBackpropFilter kernel (a scalar loop over TensorBuffer.get)`,
-          pytorch: 'forward F.conv2d, gradients aten.convolution_backward(output_mask=[True, True, False])',
-        }
-      : undefined,
+    notes: {
+      ...(ops.includes('gx')
+        ? { 'tfjs-wasm': 'input gradient: conv2dTranspose (its Conv2DBackpropInput kernel)' }
+        : {}),
+      ...(ops.includes('gw')
+        ? {
+            'tfjs-wasm':
+              part === 'fwdbwd' ? `${composedNote}; input gradient: conv2dTranspose` : composedNote,
+            'tfjs-cpu': `weight gradient composed as for tfjs-wasm: much faster than tfjs-cpu's own Conv2DBackpropFilter kernel (a scalar loop over TensorBuffer.get)`,
+          }
+        : {}),
+      ...(ops.includes('gx') || ops.includes('gw')
+        ? {
+            pytorch:
+              'forward F.conv2d, gradients aten.convolution_backward (output_mask picks the gradients)',
+          }
+        : {}),
+    },
     torchlet: ({ torch }) => {
       const tx = torch.tensor(x, { shape: xShape });
       const tw = torch.tensor(w, { shape: wShape });
       const tdy = torch.tensor(dy, { shape: dyShape });
       const { p } = torch.conv2dParams(tx, tw, { padding: s.pad });
-      const step = () => {
-        const y = torch.conv2d(tx, tw, null, { padding: s.pad });
-        if (!backward) return [y];
-        const gx = torch.conv2dBackwardInput(tdy, tw, tx.shape, p);
-        const gw = torch.conv2dBackwardWeight(tdy, tx, tw.shape, p);
-        return [y, gx, gw];
-      };
+      const step = () =>
+        ops.map((op) =>
+          op === 'y'
+            ? torch.conv2d(tx, tw, null, { padding: s.pad })
+            : op === 'gx'
+              ? torch.conv2dBackwardInput(tdy, tw, tx.shape, p)
+              : torch.conv2dBackwardWeight(tdy, tx, tw.shape, p),
+        );
       return {
         run: () => torch.dispose(step()),
         outputs: () => {
@@ -124,33 +154,31 @@ function convCase(s: ConvShape, backward: boolean, quick: boolean): BenchCase {
       const tw = tf.tensor4d(permute4(w, wShape, OIHW_TO_HWIO), [s.k, s.k, s.c, s.o]);
       const tdy = tf.tensor4d(permute4(dy, dyShape, NCHW_TO_NHWC), [s.n, oh, ow, s.o]);
       const pad = tfPad(s);
-      const step = (): TF.Tensor4D[] => {
-        const y = tf.conv2d(tx, tw, 1, pad);
-        if (!backward) return [y];
-        const gx = tf.conv2dTranspose(tdy, tw, [s.n, s.h, s.w, s.c], 1, pad);
-        const gw = composedFilterGrad(tf, tx, tdy, s);
-        return [y, gx, gw];
-      };
+      const step = (): TF.Tensor4D[] =>
+        ops.map((op) =>
+          op === 'y'
+            ? tf.conv2d(tx, tw, 1, pad)
+            : op === 'gx'
+              ? tf.conv2dTranspose(tdy, tw, [s.n, s.h, s.w, s.c], 1, pad)
+              : composedFilterGrad(tf, tx, tdy, s),
+        );
+      /** Back to PyTorch's layouts for the cross-check. */
+      const canonical = (t: TF.Tensor4D, op: 'y' | 'gx' | 'gw') =>
+        op === 'gw'
+          ? permute4(t.dataSync() as Float32Array, [s.k, s.k, s.c, s.o], HWIO_TO_OIHW)
+          : permute4(t.dataSync() as Float32Array, t.shape, NHWC_TO_NCHW);
       return {
         run: () => tf.dispose(step()),
         outputs: () => {
           const outs = step();
-          const nchw = [
-            [s.n, oh, ow, s.o],
-            [s.n, s.h, s.w, s.c],
-          ];
-          const arrays = outs.map((t, i) =>
-            i < 2
-              ? permute4(t.dataSync() as Float32Array, nchw[i], NHWC_TO_NCHW)
-              : permute4(t.dataSync() as Float32Array, [s.k, s.k, s.c, s.o], HWIO_TO_OIHW),
-          );
+          const arrays = outs.map((t, i) => canonical(t, ops[i]));
           tf.dispose(outs);
           return arrays;
         },
         dispose: () => tf.dispose([tx, tw, tdy]),
       };
     },
-    pytorch: { kind: backward ? 'conv2d_fwdbwd' : 'conv2d_fwd', params: { ...s } },
+    pytorch: { kind: `conv2d_${part.replace('-', '_')}`, params: { ...s } },
   };
 }
 
@@ -158,5 +186,6 @@ defineCases(({ quick }) => {
   const s: ConvShape = quick
     ? { n: 4, c: 16, h: 16, w: 16, o: 16, k: 3, pad: 1 }
     : { n: 64, c: 32, h: 32, w: 32, o: 32, k: 3, pad: 1 };
-  return [convCase(s, false, quick), convCase(s, true, quick)];
+  const parts: Part[] = ['fwd', 'bwd-input', 'bwd-weight', 'fwdbwd'];
+  return parts.map((part) => convCase(s, part, quick));
 });

@@ -29,7 +29,7 @@ export async function runPytorch(
   threads = 1,
 ): Promise<PytorchRun> {
   const jobs = cases
-    .filter((c) => c.pytorch)
+    .filter((c) => c.pytorch && (!c.libs || c.libs.includes('pytorch')))
     .map((c) => ({ id: c.id, kind: c.pytorch!.kind, params: c.pytorch!.params }));
   const request = JSON.stringify({ cases: jobs, timing, threads });
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };

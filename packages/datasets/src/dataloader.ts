@@ -320,7 +320,12 @@ export class LoaderIterator<B> implements AsyncIterableIterator<B> {
     } finally {
       const now = performance.now();
       this.waitMs += now - t;
-      this.loader.recordStats({ epoch: this.epoch, batches: this.next_, waitMs: this.waitMs, elapsedMs: now - this.t0 });
+      this.loader.recordStats({
+        epoch: this.epoch,
+        batches: this.next_,
+        waitMs: this.waitMs,
+        elapsedMs: now - this.t0,
+      });
     }
   }
 

@@ -12,7 +12,13 @@ export {
 } from './bench.js';
 export { CIFAR10, CIFAR100, type CIFAROptions } from './cifar.js';
 export { collateHost, defaultCollate, stackHost, toDevice } from './collate.js';
-export { type Batch, DataLoader, type DataLoaderOptions, LoaderIterator, type LoaderStats } from './dataloader.js';
+export {
+  type Batch,
+  DataLoader,
+  type DataLoaderOptions,
+  LoaderIterator,
+  type LoaderStats,
+} from './dataloader.js';
 export {
   ConcatDataset,
   type Dataset,

@@ -80,6 +80,8 @@ describe('DataLoader in the main thread', () => {
       [8, 9],
     ]);
     expect(batches[0][0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(loader.stats.batches).toBe(3);
+    expect(loader.stats.elapsedMs).toBeGreaterThanOrEqual(loader.stats.waitMs);
     const dropped = new DataLoader(ds, { batchSize: 4, dropLast: true });
     expect(dropped.length).toBe(2);
     expect((await collect(dropped)).length).toBe(2);

@@ -94,22 +94,26 @@ describe('ToTensor, Normalize and friends', () => {
     expect(String(n)).toBe('Normalize(mean=(0.4914, 0.4822, 0.4465), std=(0.247, 0.243, 0.261))');
   });
 
-  it('Compose fuses ToTensor+Normalize and RandomCrop+RandomHorizontalFlip with identical results', () => {
+  it('Compose fuses crop, flip, ToTensor and Normalize with results identical to the separate steps', () => {
     const im = img(32, 32);
-    const parts = [
-      new RandomCrop(32, { padding: 4 }),
-      new RandomHorizontalFlip(),
-      new ToTensor(),
-      new Normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.3]),
+    const norm = () => new Normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.3]);
+    const pipelines = [
+      [new RandomCrop(32, { padding: 4 }), new RandomHorizontalFlip(), new ToTensor(), norm()],
+      [new RandomCrop(28, { padding: [3, 1], fill: [200, 100, 50] }), new ToTensor(), norm()],
+      [new RandomCrop(30, { padding: 2, paddingMode: 'reflect' }), new RandomHorizontalFlip(0.7)],
+      [new ToTensor(), norm(), new RandomHorizontalFlip()],
     ];
-    const fused = new Compose(parts);
-    for (let s = 0; s < 20; s++) {
-      const a = fused.apply(im, new Generator(s)) as HostTensor;
-      const g = new Generator(s);
-      let x: unknown = im;
-      for (const p of parts) x = p.apply(x as never, g);
-      expect(Array.from(a.data)).toEqual(Array.from((x as HostTensor).data));
+    for (const parts of pipelines) {
+      const composed = new Compose(parts);
+      for (let s = 0; s < 12; s++) {
+        const a = composed.apply(im, new Generator(s)) as HostTensor | RawImage;
+        const g = new Generator(s);
+        let x: unknown = im;
+        for (const p of parts) x = p.apply(x as never, g);
+        expect(Array.from(a.data)).toEqual(Array.from((x as HostTensor | RawImage).data));
+      }
     }
+    const fused = new Compose(pipelines[0]);
     expect(String(fused)).toBe(
       'Compose(\n    RandomCrop(size=(32, 32), padding=(4, 4, 4, 4))\n    RandomHorizontalFlip(p=0.5)\n    ToTensor()\n    Normalize(mean=(0.5, 0.4, 0.3), std=(0.2, 0.25, 0.3))\n)',
     );

@@ -33,6 +33,12 @@ export {
   NLLLoss,
   SmoothL1Loss,
 } from './losses.js';
-export { type ForwardHook, type ForwardPreHook, Module, type StateDict } from './module.js';
+export {
+  type ForwardHook,
+  type ForwardPreHook,
+  Module,
+  type RemovableHandle,
+  type StateDict,
+} from './module.js';
 export { Parameter } from './parameter.js';
 export { countParameters, type SummaryRow, summary } from './utils/summary.js';

@@ -17,9 +17,20 @@ import {
 import { Module } from './module.js';
 
 /** Loss modules: `criterion.call(output, target)` as PyTorch's `criterion(output, target)`. */
-abstract class Loss<O> extends Module<[Tensor, Tensor], Tensor> {
+abstract class Loss<O extends object> extends Module<[Tensor, Tensor], Tensor> {
   constructor(readonly opts: O) {
     super();
+    // Class weights are buffers, as in PyTorch: listed by stateDict() and moved by to().
+    const o = opts as { weight?: Tensor | null; posWeight?: Tensor | null };
+    if (o.weight) this.registerBuffer('weight', o.weight);
+    if (o.posWeight) this.registerBuffer('pos_weight', o.posWeight);
+  }
+
+  /** The options with the current buffers (they change with to(device) and loadStateDict). */
+  protected get options(): O {
+    const o = this.opts as { weight?: Tensor | null; posWeight?: Tensor | null };
+    const b = this as unknown as { weight: Tensor | null; posWeight: Tensor | null };
+    return { ...this.opts, ...(o.weight ? { weight: b.weight } : {}), ...(o.posWeight ? { posWeight: b.posWeight } : {}) };
   }
 }
 
@@ -28,7 +39,7 @@ export class MSELoss extends Loss<LossOptions> {
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return mseLoss(input, target, this.opts);
+    return mseLoss(input, target, this.options);
   }
 }
 
@@ -37,7 +48,7 @@ export class L1Loss extends Loss<LossOptions> {
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return l1Loss(input, target, this.opts);
+    return l1Loss(input, target, this.options);
   }
 }
 
@@ -46,7 +57,7 @@ export class SmoothL1Loss extends Loss<LossOptions & { beta?: number }> {
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return smoothL1Loss(input, target, this.opts);
+    return smoothL1Loss(input, target, this.options);
   }
 }
 
@@ -55,7 +66,7 @@ export class NLLLoss extends Loss<NllLossOptions> {
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return nllLoss(input, target, this.opts);
+    return nllLoss(input, target, this.options);
   }
 }
 
@@ -64,7 +75,7 @@ export class CrossEntropyLoss extends Loss<CrossEntropyOptions> {
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return crossEntropy(input, target, this.opts);
+    return crossEntropy(input, target, this.options);
   }
 }
 
@@ -73,7 +84,7 @@ export class BCELoss extends Loss<LossOptions & { weight?: Tensor | null }> {
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return binaryCrossEntropy(input, target, this.opts);
+    return binaryCrossEntropy(input, target, this.options);
   }
 }
 
@@ -84,7 +95,7 @@ export class BCEWithLogitsLoss extends Loss<
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return binaryCrossEntropyWithLogits(input, target, this.opts);
+    return binaryCrossEntropyWithLogits(input, target, this.options);
   }
 }
 
@@ -96,6 +107,6 @@ export class KLDivLoss extends Loss<{
     super(opts);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return klDiv(input, target, this.opts);
+    return klDiv(input, target, this.options);
   }
 }

@@ -1,5 +1,5 @@
 import { noGrad } from '@torchlet/autograd';
-import { type Device, type Tensor, TorchletError, ValueError } from '@torchlet/tensor';
+import { type Device, type DType, isFloat, type Tensor, TorchletError, ValueError } from '@torchlet/tensor';
 import { Parameter } from './parameter.js';
 
 export type StateDict = Record<string, Tensor>;
@@ -9,11 +9,28 @@ export type ForwardHook = (module: AnyModule, inputs: unknown[], output: unknown
 /** Returns nothing, new inputs as an array, or (as PyTorch allows) a single new input. */
 export type ForwardPreHook = (module: AnyModule, inputs: unknown[]) => unknown;
 
+/** Unregisters a hook when called, or through remove() as PyTorch's handle.remove(). */
+export type RemovableHandle = (() => void) & { remove(): void };
+
+function register<H>(list: H[], hook: H): RemovableHandle {
+  list.push(hook);
+  let removed = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    const i = list.indexOf(hook);
+    if (i >= 0) list.splice(i, 1);
+  };
+  return Object.assign(remove, { remove });
+}
+
 interface Internals {
   buffers: Map<string, { tensor: Tensor | null; persistent: boolean }>;
   forwardHooks: ForwardHook[];
   forwardPreHooks: ForwardPreHook[];
 }
+
+const DTYPES = new Set<string>(['float32', 'float64', 'int32', 'bool']);
 
 const internals = new WeakMap<AnyModule, Internals>();
 function inner(m: AnyModule): Internals {
@@ -68,16 +85,13 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     return out as O;
   }
 
-  registerForwardHook(hook: ForwardHook): () => void {
-    const list = inner(this).forwardHooks;
-    list.push(hook);
-    return () => list.splice(list.indexOf(hook) >>> 0, 1);
+  /** Returns a handle: call it, or its remove() as PyTorch's RemovableHandle, to unregister the hook. */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return register(inner(this).forwardHooks, hook);
   }
 
-  registerForwardPreHook(hook: ForwardPreHook): () => void {
-    const list = inner(this).forwardPreHooks;
-    list.push(hook);
-    return () => list.splice(list.indexOf(hook) >>> 0, 1);
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return register(inner(this).forwardPreHooks, hook);
   }
 
   /**
@@ -214,18 +228,31 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     return this;
   }
 
-  /** Moves parameters and buffers to a device (parameters are replaced by moved ones, grads dropped). */
-  to(device: Device | string): this {
+  /**
+   * Moves parameters and buffers to a device (parameters are replaced by moved ones, grads dropped),
+   * or, given a floating dtype, casts the floating ones (integer buffers like num_batches_tracked stay).
+   */
+  to(target: Device | DType | string): this {
+    const toDtype = DTYPES.has(target);
+    if (toDtype && !isFloat(target as DType)) {
+      throw new ValueError(`Module.to: only floating point dtypes are accepted, got ${target}`);
+    }
+    const moves = (t: Tensor) => (toDtype ? t.isFloatingPoint() && t.dtype !== target : t.device !== target);
+    const moved = new Map<Parameter, Parameter>(); // a shared (tied) parameter stays shared
     for (const m of this.modules()) {
       for (const [name, p] of m.ownParameters()) {
-        if (p.device === device) continue;
-        (m as unknown as Record<string, unknown>)[name] = new Parameter(
-          noGrad(() => p.to(device)),
-          p.requiresGrad,
-        );
+        if (!moves(p)) continue;
+        if (!moved.has(p))
+          moved.set(
+            p,
+            new Parameter(
+              noGrad(() => p.to(target)),
+              p.requiresGrad,
+            ),
+          );
+        (m as unknown as Record<string, unknown>)[name] = moved.get(p);
       }
-      for (const [, b] of inner(m).buffers)
-        if (b.tensor && b.tensor.device !== device) b.tensor = b.tensor.to(device);
+      for (const [, b] of inner(m).buffers) if (b.tensor && moves(b.tensor)) b.tensor = b.tensor.to(target);
     }
     return this;
   }

@@ -219,6 +219,9 @@ describe('Dropout and Dropout2d in training mode (random: statistics)', () => {
   test.each([
     [0.3, [64, 50, 4, 5]],
     [0.5, [40, 80, 3, 3]],
+    // A 3-D input is one unbatched [C, H, W] sample here. PyTorch 1.13 treats it as [N, C, L] (zeroing
+    // per (n, c) along L) with a warning that it will change to [C, H, W]: we implement the documented
+    // meaning of Dropout2d.
     [0.5, [200, 3, 3]],
   ] as const)('Dropout2d(p=%s) on %j zeroes whole channels, a fraction p of them', (p, shape) => {
     torch.manualSeed(2);

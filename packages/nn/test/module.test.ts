@@ -292,11 +292,27 @@ describe('forward hooks', () => {
     r2();
     lin.call(x);
     expect(log.slice(3)).toEqual(['pre1:3,2', 'hook:3,2']);
-    r1();
+    r1.remove(); // PyTorch's handle.remove()
     r3();
     r3(); // removing twice is harmless
     lin.call(x);
     expect(log.length).toBe(5);
+  });
+
+  test('the same function registered twice runs twice; each handle removes one registration', () => {
+    const relu = new nn.ReLU();
+    let calls = 0;
+    const hook = () => {
+      calls++;
+    };
+    const h1 = relu.registerForwardHook(hook);
+    relu.registerForwardHook(hook);
+    relu.call(torch.zeros(1));
+    expect(calls).toBe(2);
+    h1.remove();
+    h1.remove();
+    relu.call(torch.zeros(1));
+    expect(calls).toBe(3);
   });
 
   test('a pre-hook may replace the inputs (an array, or a single value as PyTorch allows)', () => {
@@ -416,7 +432,30 @@ describe('stateDict / loadStateDict', () => {
   });
 });
 
-describe('to(device)', () => {
+describe('to(device) and to(dtype)', () => {
+  test('a floating dtype casts floating parameters and buffers only (num_batches_tracked stays int32)', () => {
+    const net = new Net();
+    expect(net.to('float64')).toBe(net);
+    expect(net.parameters().every((p) => p.dtype === 'float64' && p.requiresGrad && p.isLeaf)).toBe(true);
+    expect(net.buffers().map((b) => b.dtype)).toEqual(['float64', 'float64', 'int32']);
+    net
+      .call(torch.randn([2, 1, 4, 4], { dtype: 'float64' }))
+      .sum()
+      .backward();
+    expect(net.conv.weight.grad!.dtype).toBe('float64');
+    expect(() => net.to('int32')).toThrow(/only floating point dtypes/);
+  });
+
+  test('tied weights stay tied when cast', () => {
+    const a = new nn.Linear(3, 3);
+    const b = new nn.Linear(3, 3);
+    b.weight = a.weight;
+    const m = new nn.Sequential(a, b).to('float64');
+    expect(a.weight).toBe(b.weight);
+    expect(a.weight.dtype).toBe('float64');
+    expect(m.parameters().length).toBe(3);
+  });
+
   test("to('cpu') keeps everything on the CPU, returns the module and keeps parameters working", () => {
     const net = new Net();
     const w = net.conv.weight;
@@ -429,5 +468,24 @@ describe('to(device)', () => {
       .sum()
       .backward();
     expect(net.conv.weight.grad).not.toBeNull();
+  });
+});
+
+describe('loss modules with class weights', () => {
+  test('keeps weight and pos_weight as buffers (stateDict keys, moved by to())', () => {
+    const ce = new nn.CrossEntropyLoss({ weight: torch.tensor([1, 2, 3], { dtype: 'float32' }) });
+    expect(Object.keys(ce.stateDict())).toEqual(['weight']);
+    const bce = new nn.BCEWithLogitsLoss({ posWeight: torch.tensor([2], { dtype: 'float32' }) });
+    expect(Object.keys(bce.stateDict())).toEqual(['pos_weight']);
+    // the loss reads the buffer, so a loaded state changes the result
+    const logits = torch.tensor([[1, 2, 3]], { dtype: 'float32' });
+    const target = torch.tensor([0]);
+    const before = ce.call(logits, target).itemSync();
+    ce.loadStateDict({ weight: torch.tensor([5, 2, 3], { dtype: 'float32' }) });
+    expect(ce.call(logits, target).itemSync()).toBeCloseTo(before, 5); // mean reduction: weight of the only target cancels
+    const sumCe = new nn.CrossEntropyLoss({ weight: torch.tensor([1, 2, 3], { dtype: 'float32' }), reduction: 'sum' });
+    const s1 = sumCe.call(logits, target).itemSync();
+    sumCe.loadStateDict({ weight: torch.tensor([2, 2, 3], { dtype: 'float32' }) });
+    expect(sumCe.call(logits, target).itemSync()).toBeCloseTo(2 * s1, 5);
   });
 });

@@ -1,4 +1,4 @@
-import { RawImage } from '../image.js';
+import { fillValues, RawImage } from '../image.js';
 import type { Rng } from '../random.js';
 import { torchRng } from '../random.js';
 import { isPromiseLike } from '../util.js';
@@ -30,8 +30,8 @@ function runChain(list: readonly TransformLike[], start: number, x: unknown, rng
 /** ToTensor then Normalize as one pass over the bytes (the same values as the two steps). */
 class ToTensorNormalize extends Transform {
   constructor(
-    private readonly toTensor: ToTensor,
-    private readonly normalize: Normalize,
+    readonly toTensor: ToTensor,
+    readonly normalize: Normalize,
   ) {
     super('ToTensorNormalize', []);
   }
@@ -46,8 +46,8 @@ class ToTensorNormalize extends Transform {
 /** RandomCrop then RandomHorizontalFlip as one remap (the same draws and pixels as the two steps). */
 class RandomCropFlip extends Transform {
   constructor(
-    private readonly crop: RandomCrop,
-    private readonly flip: RandomHorizontalFlip,
+    readonly crop: RandomCrop,
+    readonly flip: RandomHorizontalFlip,
   ) {
     super('RandomCropFlip', []);
   }
@@ -57,10 +57,54 @@ class RandomCropFlip extends Transform {
   }
 }
 
+/**
+ * RandomCrop [+ RandomHorizontalFlip] + ToTensor + Normalize straight from the bytes to the normalised
+ * floats (the CIFAR augmentation of the seeds): the same draws and values as the separate steps.
+ */
+class CropToTensorNormalize extends Transform {
+  constructor(
+    private readonly crop: RandomCrop,
+    private readonly flipP: number | null,
+    private readonly rest: ToTensorNormalize,
+  ) {
+    super('CropToTensorNormalize', []);
+  }
+
+  apply(img: unknown, rng: Rng = torchRng): unknown {
+    if (!(img instanceof RawImage)) {
+      const cropped =
+        this.flipP === null
+          ? this.crop.apply(img as RawImage, rng)
+          : this.crop.applyWithFlip(img as RawImage, this.flipP, rng);
+      return this.rest.apply(cropped);
+    }
+    const { mapX, mapY } = this.crop.drawMaps(img.width, img.height, rng, this.flipP);
+    return this.rest.normalize.fromRemap(img, mapY, mapX, fillValues(this.crop.fill, img.channels));
+  }
+}
+
 const exactly = (t: unknown, C: abstract new (...a: never[]) => unknown) =>
   t instanceof C && (t as object).constructor === C;
 
 function fuse(list: readonly TransformLike[]): TransformLike[] {
+  const pairs = fusePairs(list);
+  const out: TransformLike[] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    const t = pairs[i];
+    const next = pairs[i + 1];
+    if (next instanceof ToTensorNormalize && (t instanceof RandomCropFlip || exactly(t, RandomCrop))) {
+      out.push(
+        t instanceof RandomCropFlip
+          ? new CropToTensorNormalize(t.crop, t.flip.p, next)
+          : new CropToTensorNormalize(t as RandomCrop, null, next),
+      );
+      i++;
+    } else out.push(t);
+  }
+  return out;
+}
+
+function fusePairs(list: readonly TransformLike[]): TransformLike[] {
   const out: TransformLike[] = [];
   for (let i = 0; i < list.length; i++) {
     const t = list[i];

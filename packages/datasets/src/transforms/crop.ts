@@ -309,6 +309,18 @@ export class RandomCrop extends Transform {
     return { mapY: mapY.subarray(i, i + th), mapX: mapX.subarray(j, j + tw) };
   }
 
+  /** The maps of a random crop (and a random flip with probability flipP, when given), for fused pipelines. */
+  drawMaps(
+    width: number,
+    height: number,
+    rng: Rng,
+    flipP: number | null,
+  ): { mapX: Int32Array; mapY: Int32Array } {
+    const { mapX, mapY } = this.cropMaps(width, height, rng);
+    if (flipP !== null && rng.random() < flipP) return { mapX: mapX.slice().reverse(), mapY };
+    return { mapX, mapY };
+  }
+
   apply<T extends ImageOrTensor>(img: T, rng: Rng = torchRng): T {
     const p = toPlanes(img, 'RandomCrop');
     const { mapX, mapY } = this.cropMaps(p.width, p.height, rng);

@@ -160,14 +160,9 @@ export class Normalize extends Transform<TensorLike, TensorLike> {
 
   private luts: Float32Array[] | null = null;
 
-  /**
-   * ToTensor followed by Normalize in one pass (Compose fuses them): a byte b of channel c becomes
-   * lut[c][b] = ((b / 255) - mean[c]) / std[c], computed with the same float32 steps as the two transforms.
-   */
-  fromImage(img: RawImage): HostTensor {
-    const { data, width, height, channels } = img;
+  /** Per channel, the normalised value of each byte: ((b / 255) - mean) / std in float32 steps. */
+  private lookupTables(channels: number): Float32Array[] {
     const n = Math.max(this.meanF.length, this.stdF.length);
-    if (n !== 1 && n !== channels) return this.applyHost(imageToTensor(img));
     if (!this.luts || this.luts.length < channels) {
       const f = Math.fround;
       this.luts = [];
@@ -179,19 +174,68 @@ export class Normalize extends Transform<TensorLike, TensorLike> {
         this.luts.push(lut);
       }
     }
+    return this.luts;
+  }
+
+  /**
+   * ToTensor followed by Normalize in one pass (Compose fuses them): a byte b of channel c becomes
+   * lut[c][b] = ((b / 255) - mean[c]) / std[c], computed with the same float32 steps as the two transforms.
+   */
+  fromImage(img: RawImage): HostTensor {
+    const { data, width, height, channels } = img;
+    const n = Math.max(this.meanF.length, this.stdF.length);
+    if (n !== 1 && n !== channels) return this.applyHost(imageToTensor(img));
+    const luts = this.lookupTables(channels);
     const hw = width * height;
     const out = new Float32Array(channels * hw);
     if (channels === 1) {
-      const lut = this.luts[0];
+      const lut = luts[0];
       for (let i = 0; i < hw; i++) out[i] = lut[data[i]];
     } else {
       for (let ch = 0; ch < channels; ch++) {
-        const lut = this.luts[ch];
+        const lut = luts[ch];
         const base = ch * hw;
         for (let p = 0, s = ch; p < hw; p++, s += channels) out[base + p] = lut[data[s]];
       }
     }
     return new HostTensor(out, [channels, height, width], 'float32');
+  }
+
+  /**
+   * Crop/flip maps, ToTensor and Normalize in one pass (Compose fuses RandomCrop [+ flip] + ToTensor +
+   * Normalize): out[c][y][x] = lut[c][img(mapY[y], mapX[x], c)], with the fill byte where a map is -1.
+   */
+  fromRemap(img: RawImage, mapY: Int32Array, mapX: Int32Array, fill: readonly number[]): HostTensor {
+    const { data, width, channels } = img;
+    const n = Math.max(this.meanF.length, this.stdF.length);
+    if (n !== 1 && n !== channels)
+      throw new DatasetError(
+        `Normalize: mean has ${this.meanF.length} values for a tensor with ${channels} channels`,
+      );
+    const luts = this.lookupTables(channels);
+    const outH = mapY.length;
+    const outW = mapX.length;
+    const hw = outW * outH;
+    const out = new Float32Array(channels * hw);
+    for (let ch = 0; ch < channels; ch++) {
+      const lut = luts[ch];
+      const fv = lut[fill[ch] ?? 0];
+      const base = ch * hw;
+      for (let y = 0; y < outH; y++) {
+        const sy = mapY[y];
+        const row = base + y * outW;
+        if (sy < 0) {
+          out.fill(fv, row, row + outW);
+          continue;
+        }
+        const sRow = sy * width * channels + ch;
+        for (let x = 0; x < outW; x++) {
+          const sx = mapX[x];
+          out[row + x] = sx < 0 ? fv : lut[data[sRow + sx * channels]];
+        }
+      }
+    }
+    return new HostTensor(out, [channels, outH, outW], 'float32');
   }
 
   private applyHost(x: HostTensor): HostTensor {

@@ -1,5 +1,6 @@
 import type { Backend, MemoryInfo, Storage } from '../backend.js';
 import { type DType, type TypedArray, arrayFor, bytesPerElement } from '../dtype.js';
+import { ArrayPool } from './array-pool.js';
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './conv.js';
 import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
@@ -24,6 +25,8 @@ class CpuBackend implements Backend {
   readonly device = 'cpu' as const;
   private live = 0;
   private liveBytes = 0;
+  /** Arrays of freed storages, reused by alloc/upload (see array-pool.ts). */
+  readonly pool = new ArrayPool(64 * 1024 * 1024);
 
   private wrap(data: TypedArray, dtype: DType): CpuStorage {
     this.live++;
@@ -32,11 +35,11 @@ class CpuBackend implements Backend {
   }
 
   alloc(dtype: DType, length: number): Storage {
-    return this.wrap(arrayFor(dtype, length), dtype);
+    return this.wrap(this.pool.take(dtype, length, true) ?? arrayFor(dtype, length), dtype);
   }
 
   upload(data: TypedArray, dtype: DType): Storage {
-    const a = arrayFor(dtype, data.length);
+    const a = this.pool.take(dtype, data.length, false) ?? arrayFor(dtype, data.length);
     a.set(data);
     return this.wrap(a, dtype);
   }
@@ -52,6 +55,7 @@ class CpuBackend implements Backend {
   free(storage: Storage): void {
     this.live--;
     this.liveBytes -= storage.length * bytesPerElement(storage.dtype);
+    this.pool.give(storage.dtype, (storage as CpuStorage).data);
   }
 
   memory(): MemoryInfo {

@@ -1,5 +1,6 @@
 import type { Conv2dParams, TensorView } from '../backend.js';
 import { type GemmArray, gemm } from './gemm/index.js';
+import { simdConv2d, simdConv2dBackwardInput, simdConv2dBackwardWeight } from './simd/index.js';
 import { arr } from './strided.js';
 
 /**
@@ -109,6 +110,7 @@ function isPointwise(g: Geometry, p: Conv2dParams): boolean {
 }
 
 export function conv2dKernel(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): void {
+  if (simdConv2d(x, w, bias, out, p)) return;
   const g = geometry(x.shape, w.shape, out.shape, p);
   const X = arr(x) as GemmArray;
   const Wt = arr(w) as GemmArray;
@@ -136,6 +138,7 @@ export function conv2dKernel(x: TensorView, w: TensorView, bias: TensorView | nu
 
 /** dx = col2im(W_g^T @ dy_g) per sample and group. */
 export function conv2dBackwardInputKernel(dy: TensorView, w: TensorView, dx: TensorView, p: Conv2dParams): void {
+  if (simdConv2dBackwardInput(dy, w, dx, p)) return;
   const g = geometry(dx.shape, w.shape, dy.shape, p);
   const DY = arr(dy) as GemmArray;
   const Wt = arr(w) as GemmArray;
@@ -155,6 +158,7 @@ export function conv2dBackwardInputKernel(dy: TensorView, w: TensorView, dx: Ten
 
 /** dW_g = sum_n dy_g[n] @ im2col(x[n])^T. */
 export function conv2dBackwardWeightKernel(dy: TensorView, x: TensorView, dw: TensorView, p: Conv2dParams): void {
+  if (simdConv2dBackwardWeight(dy, x, dw, p)) return;
   const g = geometry(x.shape, dw.shape, dy.shape, p);
   const DY = arr(dy) as GemmArray;
   const X = arr(x) as GemmArray;

@@ -1,5 +1,6 @@
 import type { BinaryOp, TensorView, UnaryOp } from '../backend.js';
 import { erf } from './erf.js';
+import { simdBinary, simdCopy, simdFill, simdUnary, simdWhere } from './simd/index.js';
 import { arr, coalesce } from './strided.js';
 
 /**
@@ -194,11 +195,13 @@ function operand(v: TensorView | number): Operand {
 }
 
 export function unaryKernel(op: UnaryOp, x: TensorView, out: TensorView, params: readonly number[] = []): void {
+  if (simdUnary(op, x, out, params)) return;
   const p = [params[0] ?? 0, params[1] ?? 0];
   run(UNARY[op], ['a', 'p0', 'p1'], [operand(x), operand(p[0]), operand(p[1])], out, out.dtype === 'bool');
 }
 
 export function binaryKernel(op: BinaryOp, a: TensorView | number, b: TensorView | number, out: TensorView): void {
+  if (simdBinary(op, a, b, out)) return;
   let expr = BINARY[op];
   // int32 products must wrap like C ints, not lose bits in doubles.
   if (op === 'mul' && out.dtype === 'int32') expr = 'Math.imul(a, b)';
@@ -208,15 +211,18 @@ export function binaryKernel(op: BinaryOp, a: TensorView | number, b: TensorView
 }
 
 export function whereKernel(cond: TensorView, a: TensorView | number, b: TensorView | number, out: TensorView): void {
+  if (simdWhere(cond, a, b, out)) return;
   run('(c !== 0 ? a : b)', ['c', 'a', 'b'], [operand(cond), operand(a), operand(b)], out, out.dtype === 'bool');
 }
 
 /** Strided copy with dtype conversion; typed-array stores do the conversion (truncation for int32). */
 export function copyKernel(src: TensorView, dst: TensorView): void {
+  if (simdCopy(src, dst)) return;
   const toBool = dst.dtype === 'bool' && src.dtype !== 'bool';
   run(toBool ? '+(a !== 0)' : 'a', ['a'], [operand(src)], dst, false);
 }
 
 export function fillKernel(dst: TensorView, value: number): void {
+  if (simdFill(dst, value)) return;
   run('a', ['a'], [operand(value)], dst, dst.dtype === 'bool');
 }

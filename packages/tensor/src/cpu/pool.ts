@@ -1,4 +1,5 @@
 import type { Pool2dParams, TensorView } from '../backend.js';
+import { simdMaxPool2d, simdMaxPool2dBackward } from './simd/index.js';
 import { arr } from './strided.js';
 
 /** All pooling kernels take contiguous [N, C, H, W] inputs and treat N*C as independent planes. */
@@ -42,6 +43,7 @@ function maxPool2x2(X: Float32Array, xOff: number, Y: Float32Array, yOff: number
 }
 
 export function maxPool2dKernel(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void {
+  if (simdMaxPool2d(x, out, indices, p)) return;
   const { NC, H, W, OH, OW } = planes(x, out);
   const X = arr(x);
   const Y = arr(out);
@@ -84,6 +86,7 @@ export function maxPool2dKernel(x: TensorView, out: TensorView, indices: TensorV
 }
 
 export function maxPool2dBackwardKernel(dy: TensorView, indices: TensorView, dx: TensorView): void {
+  if (simdMaxPool2dBackward(dy, indices, dx)) return;
   const { NC, H, W, OH, OW } = planes(dx, dy);
   const DY = arr(dy);
   const I = arr(indices);

@@ -1,5 +1,6 @@
 import type { ArgReduceOp, ReduceOp, TensorView } from '../backend.js';
 import { contiguousStrides } from '../shape.js';
+import { simdReduce } from './simd/index.js';
 import { arr } from './strided.js';
 
 const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: Number.NEGATIVE_INFINITY, min: Number.POSITIVE_INFINITY };
@@ -11,6 +12,7 @@ const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: Number.NEGATIVE_I
  * register when it is reduced, across outputs when it is kept.
  */
 export function reduceKernel(op: ReduceOp, x: TensorView, dims: readonly number[], out: TensorView): void {
+  if (simdReduce(op, x, dims, out)) return;
   const shape = x.shape;
   const nd = shape.length;
   const outStrides = contiguousStrides(out.shape).map((s, d) => (dims.includes(d) ? 0 : s));

@@ -10,10 +10,8 @@
 import type { BinaryOp, TensorView, UnaryOp } from '../../backend.js';
 import { BINARY_B, BINARY_D, BINARY_F, UNARY_B, UNARY_F } from './emit-elementwise.js';
 import { SimdRuntime } from './runtime.js';
-import { badAlias, CHUNK, coalesce, data, numel, stageIn, stageOut } from './stage.js';
+import { badAlias, CHUNK, simdMinElements, coalesce, data, numel, stageIn, stageOut } from './stage.js';
 
-/** Below this many elements the JavaScript loop wins (staging and call overhead; see bench-simd.mjs). */
-export const MIN_ELEMENTS = 256;
 
 const isF32 = (v: TensorView | number): v is TensorView => typeof v !== 'number' && v.dtype === 'float32';
 
@@ -46,7 +44,7 @@ export function simdUnary(op: UnaryOp, x: TensorView, out: TensorView, params: r
   const boolOut = out.dtype === 'bool';
   if (x.dtype !== 'float32' || !(boolOut ? op in UNARY_B : out.dtype === 'float32' && op in UNARY_F)) return false;
   const n = numel(out.shape);
-  if (n < MIN_ELEMENTS) return false;
+  if (n < simdMinElements()) return false;
   const c = coalesce(out.shape, [out.strides, x.strides]);
   if (c.shape.length !== 1 || c.strides[0][0] !== 1 || c.strides[1][0] !== 1) return false;
   if (badAlias(out, n, x, n, true)) return false;
@@ -80,7 +78,7 @@ export function simdBinary(op: BinaryOp, a: TensorView | number, b: TensorView |
   const cmp = op in BINARY_B;
   if (!(cmp ? out.dtype === 'bool' : out.dtype === 'float32' && op in BINARY_F)) return false;
   const n = numel(out.shape);
-  if (n < MIN_ELEMENTS) return false;
+  if (n < simdMinElements()) return false;
   const okDtype = (v: TensorView | number) => typeof v === 'number' || v.dtype === 'float32' || v.dtype === 'bool';
   if (!okDtype(a) || !okDtype(b)) return false;
   const tensors = [a, b].filter((v): v is TensorView => typeof v !== 'number');
@@ -147,7 +145,7 @@ export function simdBinary(op: BinaryOp, a: TensorView | number, b: TensorView |
   }
   // col: rows of `inner` elements, row r reads b[r % M]
   const C = inner;
-  const M = other.M;
+  const M = (other as { M: number }).M;
   const rowsTotal = n / C;
   const rowsPer = Math.max(1, Math.floor(CHUNK / C));
   const reg = rt.layout([4 * M, 4 * rowsPer * C, 4 * rowsPer * C]);
@@ -168,7 +166,7 @@ export function simdWhere(cond: TensorView, a: TensorView | number, b: TensorVie
   if (out.dtype !== 'float32' || cond.dtype !== 'bool') return false;
   if ((typeof a !== 'number' && a.dtype !== 'float32') || (typeof b !== 'number' && b.dtype !== 'float32')) return false;
   const n = numel(out.shape);
-  if (n < MIN_ELEMENTS) return false;
+  if (n < simdMinElements()) return false;
   const tensors = [a, b].filter((v): v is TensorView => typeof v !== 'number');
   const c = coalesce(out.shape, [out.strides, cond.strides as number[], ...tensors.map((t) => t.strides as number[])]);
   if (c.shape.length !== 1 || c.strides[0][0] !== 1 || c.strides[1][0] !== 1) return false;
@@ -222,7 +220,7 @@ export function simdCopy(src: TensorView, dst: TensorView): boolean {
     data(dst).set(S.subarray(src.offset, src.offset + n), dst.offset);
     return true;
   }
-  if (n < MIN_ELEMENTS) return false;
+  if (n < simdMinElements()) return false;
   const rt = SimdRuntime.get();
   if (!rt) return false;
   mapChunks(rt, 'u_nonzero', [[data(src), src.offset]], data(dst), dst.offset, n, [0, 0]);

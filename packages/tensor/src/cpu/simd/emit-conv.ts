@@ -81,7 +81,7 @@ function nest(
             get(g.OH),
             i32c(1),
             set(h, i32.add(i32.sub(i32.mul(get(oh), get(g.sh)), get(g.ph)), i32.mul(get(i), get(g.dh)))),
-            row({ plane, lo, hi, ws, h, q }),
+            ...row({ plane, lo, hi, ws, h, q }),
             set(q, i32.add(get(q), bytes(get(g.OW)))),
           ),
         ),

@@ -3,4 +3,5 @@ export { simdConv2d, simdConv2dBackwardInput, simdConv2dBackwardWeight } from '.
 export { simdBinary, simdCopy, simdFill, simdUnary, simdWhere } from './elementwise.js';
 export { simdMaxPool2d, simdMaxPool2dBackward } from './pool.js';
 export { simdReduce } from './reduce.js';
-export { SimdRuntime } from './runtime.js';
+export { SimdRuntime, setSimdEnabled, simdAvailable } from './runtime.js';
+export { setSimdMinElements } from './stage.js';

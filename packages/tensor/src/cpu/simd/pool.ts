@@ -1,9 +1,8 @@
 /** float32 max pooling with a 2x2 window and stride 2 (forward), and the max-pool backward scatter. */
 import type { Pool2dParams, TensorView } from '../../backend.js';
 import { SimdRuntime } from './runtime.js';
-import { CHUNK, data, isContiguous, numel, stageIn, stageOut } from './stage.js';
+import { CHUNK, data, isContiguous, numel, simdMinElements, stageIn, stageOut } from './stage.js';
 
-const MIN_ELEMENTS = 256;
 
 export function simdMaxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): boolean {
   const [N, C, H, W] = x.shape;
@@ -12,7 +11,7 @@ export function simdMaxPool2d(x: TensorView, out: TensorView, indices: TensorVie
   const k22 = p.kernel[0] === 2 && p.kernel[1] === 2 && p.stride[0] === 2 && p.stride[1] === 2;
   if (!plain || !k22 || 2 * OH > H || 2 * OW > W || x.dtype !== 'float32' || indices.dtype !== 'int32') return false;
   const NC = N * C;
-  if (numel(x.shape) < MIN_ELEMENTS || OH * OW === 0 || !isContiguous(x)) return false;
+  if (numel(x.shape) < simdMinElements() || OH * OW === 0 || !isContiguous(x)) return false;
   const rt = SimdRuntime.get();
   if (!rt) return false;
   const HW = H * W;
@@ -39,7 +38,7 @@ export function simdMaxPool2dBackward(dy: TensorView, indices: TensorView, dx: T
   const NC = N * C;
   const HW = H * W;
   const OHW = OH * OW;
-  if (NC * HW < MIN_ELEMENTS || OHW === 0 || HW === 0) return false;
+  if (NC * HW < simdMinElements() || OHW === 0 || HW === 0) return false;
   const rt = SimdRuntime.get();
   if (!rt) return false;
   const per = Math.max(1, Math.floor(CHUNK / HW));

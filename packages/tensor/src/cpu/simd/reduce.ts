@@ -6,9 +6,8 @@
  */
 import type { ReduceOp, TensorView } from '../../backend.js';
 import { SimdRuntime } from './runtime.js';
-import { CHUNK, data, isContiguous, numel, stageIn } from './stage.js';
+import { CHUNK, data, isContiguous, numel, simdMinElements, stageIn } from './stage.js';
 
-const MIN_ELEMENTS = 256;
 
 /** [A, B, C] of x for reduced `dims`, or null when the reduced dims are not leading/trailing blocks. */
 function blocks(shape: readonly number[], dims: readonly number[]): [number, number, number] | null {
@@ -28,7 +27,7 @@ function blocks(shape: readonly number[], dims: readonly number[]): [number, num
 export function simdReduce(op: ReduceOp, x: TensorView, dims: readonly number[], out: TensorView): boolean {
   if (op === 'prod' || x.dtype !== 'float32' || out.dtype !== 'float32') return false;
   const total = numel(x.shape);
-  if (total < MIN_ELEMENTS || !isContiguous(x)) return false;
+  if (total < simdMinElements() || !isContiguous(x)) return false;
   const abc = blocks(x.shape, dims);
   if (!abc) return false;
   const [A, B, C] = abc;

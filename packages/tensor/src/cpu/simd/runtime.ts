@@ -53,9 +53,11 @@ export class SimdRuntime {
   }
 
   private static instance: SimdRuntime | null | undefined;
+  static enabled = true;
 
-  /** The runtime, or null where wasm SIMD is unavailable (or disabled with TORCHLET_SIMD=0). */
+  /** The runtime, or null where wasm SIMD is unavailable or disabled (TORCHLET_SIMD=0, setSimdEnabled). */
   static get(): SimdRuntime | null {
+    if (!SimdRuntime.enabled) return null;
     if (SimdRuntime.instance === undefined) {
       const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
       SimdRuntime.instance = null;
@@ -105,3 +107,15 @@ export class SimdRuntime {
 }
 
 const align = (n: number) => Math.ceil(n / PAD) * PAD;
+
+/** Turns the SIMD kernels off (everything runs on the JavaScript kernels) or back on; returns the old state. */
+export function setSimdEnabled(on: boolean): boolean {
+  const was = SimdRuntime.enabled;
+  SimdRuntime.enabled = on;
+  return was;
+}
+
+/** Whether the SIMD kernels are in use (enabled and supported by this engine). */
+export function simdAvailable(): boolean {
+  return SimdRuntime.get() !== null;
+}

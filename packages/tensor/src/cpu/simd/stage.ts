@@ -1,7 +1,21 @@
 /** Layout checks and copy helpers shared by the SIMD dispatchers. */
 import type { TensorView } from '../../backend.js';
-import { arr, coalesce } from '../strided.js';
+import type { TypedArray } from '../../dtype.js';
+import { arr, coalesce as coalesceDims } from '../strided.js';
 import type { SimdRuntime } from './runtime.js';
+
+/**
+ * Below this many elements the JavaScript kernels win (staging and call overhead, measured with
+ * scripts/bench-simd.mjs); tests lower it to exercise the SIMD paths on small shapes.
+ */
+let minElements = 256;
+export const simdMinElements = (): number => minElements;
+/** Sets the size threshold of the SIMD paths; returns the previous one. */
+export function setSimdMinElements(n: number): number {
+  const was = minElements;
+  minElements = n;
+  return was;
+}
 
 /** Elements staged per call in chunked kernels: 3 operands of 64 KiB stay in L2. */
 export const CHUNK = 16384;
@@ -27,15 +41,15 @@ export const data = (v: TensorView): Float32Array => arr(v);
 
 /** Copies n elements of a float32/int32/bool storage into the wasm memory at byte address `ptr`. */
 export function stageIn(rt: SimdRuntime, src: ArrayLike<number>, off: number, n: number, ptr: number): void {
-  const s = src as Float32Array;
+  const s = src as unknown as TypedArray;
   const view = s instanceof Float32Array ? rt.f32 : s instanceof Uint8Array ? rt.u8 : rt.i32;
   const at = s instanceof Uint8Array ? ptr : ptr >> 2;
-  view.set(off === 0 && n === s.length ? s : s.subarray(off, off + n), at);
+  (view as Float32Array).set(off === 0 && n === s.length ? s : s.subarray(off, off + n), at);
 }
 
 /** Copies n elements from the wasm memory (as float32, or bytes for a Uint8Array target) out. */
 export function stageOut(rt: SimdRuntime, ptr: number, dst: ArrayLike<number>, off: number, n: number): void {
-  const d = dst as Float32Array;
+  const d = dst as unknown as TypedArray;
   if (d instanceof Uint8Array) d.set(rt.u8.subarray(ptr, ptr + n), off);
   else if (d instanceof Int32Array) d.set(rt.i32.subarray(ptr >> 2, (ptr >> 2) + n), off);
   else d.set(rt.f32.subarray(ptr >> 2, (ptr >> 2) + n), off);
@@ -52,4 +66,9 @@ export function badAlias(out: TensorView, outLen: number, x: TensorView, xLen: n
   return out.offset < x.offset + xLen && x.offset < out.offset + outLen;
 }
 
-export { coalesce };
+/** `coalesce`, with a single element given unit strides (coalesce gives it stride 0). */
+export function coalesce(shape: readonly number[], stridesList: (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const c = coalesceDims(shape, stridesList);
+  if (c.shape.length === 1 && c.shape[0] === 1) for (const s of c.strides) s[0] = 1;
+  return c;
+}
