@@ -63,7 +63,12 @@ export function toJson(r: RunReport): string {
     })),
     notes: r.notes,
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  // One line per array of numbers or short strings (samples, flags): shorter files, smaller diffs.
+  const text = JSON.stringify(doc, null, 2).replace(
+    /\[\s*((?:-?[\d.e+-]+|"[^"\n]{0,40}")(?:,\s*(?:-?[\d.e+-]+|"[^"\n]{0,40}"))*)\s*\]/g,
+    (_, body: string) => `[${body.split(/,\s*/).join(', ')}]`,
+  );
+  return `${text}\n`;
 }
 
 /** Writes atomically (tmp file + rename; *.tmp is git-ignored). */

@@ -58,7 +58,7 @@ const contiguous = (shape: number[]) => {
   for (let d = shape.length - 1, e = 1; d >= 0; e *= shape[d], d--) s[d] = e;
   return s;
 };
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A view of `shape` (strides default contiguous) at `offset` into fresh storage filled with `fill`. */
 function tensor(dtype: DType, shape: number[], opts: { offset?: number; strides?: number[]; vals?: number[] } = {}): TensorView {

@@ -97,7 +97,8 @@ export function toLittleEndianBytes(array: NumericArray, itemSize: number): Uint
 
 /** Little-endian bytes as an aligned, host-order copy. */
 function hostBytes(t: SafeTensor): ArrayBuffer {
-  const copy = t.data.slice();
+  // a copy into a fresh buffer (a Node Buffer's slice() would share memory, and its offset may be unaligned)
+  const copy = new Uint8Array(t.data);
   if (!LITTLE_ENDIAN) swapBytes(copy, ITEM_SIZE[t.dtype]);
   return copy.buffer;
 }
@@ -202,12 +203,19 @@ export function serialize(tensors: Iterable<[string, SafeTensor]>, metadata: Rec
   return [prefix, headerBytes, ...chunks];
 }
 
-/** serialize() as one buffer. */
+/** serialize() as one buffer (a plain Uint8Array). */
 export function serializeToBuffer(
   tensors: Iterable<[string, SafeTensor]>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  return Buffer.concat(serialize(tensors, metadata));
+  const chunks = serialize(tensors, metadata);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 function describeBytes(n: number): string {

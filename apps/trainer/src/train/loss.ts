@@ -25,7 +25,7 @@ export function computeLoss(
       return F.nllLoss(outputsLogProbs ? output : F.logSoftmax(output, 1), target, { reduction });
     case 'mse': {
       const probs = outputsLogProbs ? output.exp() : F.softmax(output, 1);
-      const oneHot = torch.oneHot(target, output.shape[1]).toDtype(probs.dtype);
+      const oneHot = torch.oneHot(target, output.shape[1]).to(probs.dtype);
       const perSample = probs.sub(oneHot).square().mean(1);
       return reduction === 'sum' ? perSample.sum() : perSample.mean();
     }

@@ -1,4 +1,4 @@
-import { registerDerivative } from '@torchlet/autograd';
+import { registerDerivative, sumTo } from '@torchlet/autograd';
 import * as torch from '@torchlet/tensor';
 import { dispatch, registerOp, type Tensor } from '@torchlet/tensor';
 import { type Reduction, reduce } from './reduction.js';
@@ -21,16 +21,9 @@ registerDerivative('mseLoss', {
     const n = x.numel();
     const scale = attrs.reduction === 'mean' ? 2 / n : 2;
     const d = x.sub(t).mul(g).mul(scale);
-    return [needs[0] ? sumToShape(d, shapes[0]) : null, needs[1] ? sumToShape(d.neg(), shapes[1]) : null];
+    return [needs[0] ? sumTo(d, shapes[0]) : null, needs[1] ? sumTo(d.neg(), shapes[1]) : null];
   },
 });
-
-function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
-  if (g.shape.length === shape.length && g.shape.every((s, i) => s === shape[i])) return g;
-  const lead = g.dim() - shape.length;
-  const dims = g.shape.flatMap((s, d) => (d < lead || (shape[d - lead] === 1 && s !== 1) ? [d] : []));
-  return g.sum(dims, true).reshape([...shape]);
-}
 
 export function mseLossOp(x: Tensor, target: Tensor, reduction: Reduction): Tensor {
   return dispatch('mseLoss', [x, target], { reduction });

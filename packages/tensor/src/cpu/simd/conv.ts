@@ -51,36 +51,19 @@ function usable(g: Geometry, views: TensorView[], m: number, n: number, k: numbe
   return SimdRuntime.get();
 }
 
-/** [lo, hi, wStart] per kernel column j, as im2col/col2im read it (see validRange in conv.ts). */
-function table(rt: SimdRuntime, ptr: number, g: Geometry, p: Conv2dParams): void {
-  const sw = p.stride[1];
-  const pw = p.padding[1];
-  const I = rt.i32;
-  for (let j = 0; j < g.kw; j++) {
-    const off = j * p.dilation[1];
-    const lo = Math.max(0, Math.ceil((pw - off) / sw));
-    const hi = Math.max(lo, Math.min(g.OW, Math.floor((g.W - 1 + pw - off) / sw) + 1));
-    I[(ptr >> 2) + 3 * j] = lo;
-    I[(ptr >> 2) + 3 * j + 1] = hi;
-    I[(ptr >> 2) + 3 * j + 2] = lo * sw - pw + off;
-  }
+/** The zero-padded plane geometry im2col/col2im work on (see emit-conv.ts). */
+function padded(g: Geometry, p: Conv2dParams) {
+  const [ph, pw] = p.padding;
+  const Wp = g.W + 2 * pw;
+  const HpWp = (g.H + 2 * ph) * Wp;
+  return { any: ph > 0 || pw > 0, Wp, HpWp, rowOff: ph * Wp + pw };
 }
 
 /** Arguments of im2col/col2im after the two pointers. */
-const geoArgs = (g: Geometry, p: Conv2dParams, tab: number) => [
-  g.Cg,
-  g.H,
-  g.W,
-  g.kh,
-  g.kw,
-  g.OH,
-  g.OW,
-  p.stride[0],
-  p.padding[0],
-  p.dilation[0],
-  p.stride[1],
-  tab,
-];
+const colArgs = (g: Geometry, p: Conv2dParams) => {
+  const q = padded(g, p);
+  return [g.Cg, q.HpWp, q.Wp, g.kh, g.kw, g.OH, g.OW, p.stride[0], p.stride[1], p.dilation[0], p.dilation[1]];
+};
 
 export function simdConv2d(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): boolean {
   const g = geometry(x.shape, w.shape, out.shape, p);
@@ -88,22 +71,24 @@ export function simdConv2d(x: TensorView, w: TensorView, bias: TensorView | null
   if (!rt) return false;
   const CHW = g.C * g.H * g.W;
   const OP = g.O * g.P;
-  const reg = rt.layout([4 * CHW, 4 * g.O * g.K, 4 * g.O, g.pointwise ? 0 : 4 * g.K * g.P, 4 * OP, 12 * g.kw]);
+  const q = padded(g, p);
+  const reg = rt.layout([4 * CHW, q.any ? 4 * g.C * q.HpWp : 0, 4 * g.O * g.K, 4 * g.O, g.pointwise ? 0 : 4 * g.K * g.P, 4 * OP]);
   if (!reg) return false;
-  const [px, pw, pb, pcol, py, tab] = reg;
+  const [px, pxp, pw, pb, pcol, py] = reg;
   const F = rt.f32;
   F.set(data(w).subarray(w.offset, w.offset + g.O * g.K), pw >> 2);
   if (bias) F.set(data(bias).subarray(bias.offset, bias.offset + g.O), pb >> 2);
-  table(rt, tab, g, p);
-  const args = geoArgs(g, p, tab);
+  if (q.any) F.fill(0, pxp >> 2, (pxp >> 2) + g.C * q.HpWp);
+  const args = colArgs(g, p);
   const X = data(x);
   const Y = data(out);
-  const { im2col, add_col } = rt.k;
+  const { im2col, add_col, pad2d } = rt.k;
   for (let n = 0; n < g.N; n++) {
     F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
+    if (q.any) pad2d(px, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
     for (let gi = 0; gi < p.groups; gi++) {
       const xg = px + 4 * gi * g.Cg * g.H * g.W;
-      if (!g.pointwise) im2col(xg, pcol, ...args);
+      if (!g.pointwise) im2col(q.any ? pxp + 4 * gi * g.Cg * q.HpWp : xg, pcol, ...args);
       const b = g.pointwise ? xg : pcol;
       rt.sgemm.sgemm(0, 0, g.Og, g.P, g.K, pw + 4 * gi * g.Og * g.K, g.K, b, g.P, py + 4 * gi * g.Og * g.P, g.P, 0, 1, rt.ws);
     }
@@ -120,25 +105,27 @@ export function simdConv2dBackwardInput(dy: TensorView, w: TensorView, dx: Tenso
   if (!rt) return false;
   const CHW = g.C * g.H * g.W;
   const OP = g.O * g.P;
-  const reg = rt.layout([4 * OP, 4 * g.O * g.K, g.pointwise ? 0 : 4 * g.K * g.P, 4 * CHW, 12 * g.kw]);
+  const q = padded(g, p);
+  const reg = rt.layout([4 * OP, 4 * g.O * g.K, g.pointwise ? 0 : 4 * g.K * g.P, 4 * CHW, q.any ? 4 * g.C * q.HpWp : 0]);
   if (!reg) return false;
-  const [pdy, pw, pcol, pdx, tab] = reg;
+  const [pdy, pw, pcol, pdx, pdxp] = reg;
+  // col2im accumulates into the padded planes (just pdx when there is no padding)
+  const acc = q.any ? pdxp : pdx;
   const F = rt.f32;
   F.set(data(w).subarray(w.offset, w.offset + g.O * g.K), pw >> 2);
-  table(rt, tab, g, p);
-  const args = geoArgs(g, p, tab);
+  const args = colArgs(g, p);
   const DY = data(dy);
   const DX = data(dx);
-  const { col2im } = rt.k;
+  const { col2im, unpad2d } = rt.k;
   for (let n = 0; n < g.N; n++) {
     F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
-    if (!g.pointwise) F.fill(0, pdx >> 2, (pdx >> 2) + CHW);
+    if (!g.pointwise) F.fill(0, acc >> 2, (acc >> 2) + g.C * q.HpWp);
     for (let gi = 0; gi < p.groups; gi++) {
-      const dxg = pdx + 4 * gi * g.Cg * g.H * g.W;
-      const c = g.pointwise ? dxg : pcol;
+      const c = g.pointwise ? pdx + 4 * gi * g.Cg * g.H * g.W : pcol;
       rt.sgemm.sgemm(1, 0, g.K, g.P, g.Og, pw + 4 * gi * g.Og * g.K, g.K, pdy + 4 * gi * g.Og * g.P, g.P, c, g.P, 0, 1, rt.ws);
-      if (!g.pointwise) col2im(pcol, dxg, ...args);
+      if (!g.pointwise) col2im(pcol, acc + 4 * gi * g.Cg * q.HpWp, ...args);
     }
+    if (q.any) unpad2d(pdxp, pdx, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
     DX.set(F.subarray(pdx >> 2, (pdx >> 2) + CHW), dx.offset + n * CHW);
   }
   return true;
@@ -152,22 +139,24 @@ export function simdConv2dBackwardWeight(dy: TensorView, x: TensorView, dw: Tens
   const CHW = g.C * g.H * g.W;
   const OP = g.O * g.P;
   const OK = g.O * g.K;
-  const reg = rt.layout([4 * OP, 4 * CHW, g.pointwise ? 0 : 4 * g.K * g.P, 4 * OK, 12 * g.kw]);
+  const q = padded(g, p);
+  const reg = rt.layout([4 * OP, 4 * CHW, q.any ? 4 * g.C * q.HpWp : 0, g.pointwise ? 0 : 4 * g.K * g.P, 4 * OK]);
   if (!reg) return false;
-  const [pdy, px, pcol, pdw, tab] = reg;
+  const [pdy, px, pxp, pcol, pdw] = reg;
   const F = rt.f32;
   F.fill(0, pdw >> 2, (pdw >> 2) + OK);
-  table(rt, tab, g, p);
-  const args = geoArgs(g, p, tab);
+  if (q.any) F.fill(0, pxp >> 2, (pxp >> 2) + g.C * q.HpWp);
+  const args = colArgs(g, p);
   const DY = data(dy);
   const X = data(x);
-  const { im2col } = rt.k;
+  const { im2col, pad2d } = rt.k;
   for (let n = 0; n < g.N; n++) {
     F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
     F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
+    if (q.any) pad2d(px, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
     for (let gi = 0; gi < p.groups; gi++) {
       const xg = px + 4 * gi * g.Cg * g.H * g.W;
-      if (!g.pointwise) im2col(xg, pcol, ...args);
+      if (!g.pointwise) im2col(q.any ? pxp + 4 * gi * g.Cg * q.HpWp : xg, pcol, ...args);
       const b = g.pointwise ? xg : pcol;
       rt.sgemm.sgemm(0, 1, g.Og, g.K, g.P, pdy + 4 * gi * g.Og * g.P, g.P, b, g.P, pdw + 4 * gi * g.Og * g.K, g.K, 1, 1, rt.ws);
     }

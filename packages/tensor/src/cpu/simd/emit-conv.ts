@@ -1,15 +1,24 @@
 /**
- * Emits im2col / col2im for one sample and group (the layouts of conv.ts):
- *   col[(c*kh + i)*kw + j, oh*OW + ow] = x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]   (0 outside)
- * Both take (x|col, col|dx, Cg, H, W, kh, kw, OH, OW, sh, ph, dh, sw, tab), with `tab` an int32 table of
- * [lo, hi, wStart] per kernel column j: the output columns [lo, hi) that read inside the row, and
- * the input column of lo (computed in TypeScript, see validRange in conv.ts).
+ * Emits im2col / col2im for one sample and group (the layouts of conv.ts) on a zero-padded copy of the
+ * input planes, so that every column row is a plain copy with no bounds logic:
+ *   col[(c*kh + i)*kw + j, oh*OW + ow] = xp[c, oh*sh + i*dh, ow*sw + j*dw]
+ * where xp is x with `ph` zero rows above and below and `pw` zero columns left and right
+ * (Hp = H + 2ph, Wp = W + 2pw). col2im accumulates into a padded dx whose border is dropped afterwards;
+ * each dx element receives its terms in the same order as in conv.ts, so sums are identical.
  *
- * im2col writes whole vectors and may run up to 3 elements past a row; rows are written in
- * increasing address order, so that spill is overwritten by the next row (the last one lands in the
- * padding of the column region): left zeros, then the copied run, then right zeros.
+ *   pad2d(x, xp, planes, H, W, Wp, HpWp, rowOff)   copies planes into the interior of a zeroed xp
+ *   unpad2d(xp, x, planes, H, W, Wp, HpWp, rowOff) the reverse (rowOff = ph*Wp + pw)
+ *   im2col(xp, col, Cg, HpWp, Wp, kh, kw, OH, OW, sh, sw, dh, dw)
+ *   col2im(col, dxp, Cg, HpWp, Wp, kh, kw, OH, OW, sh, sw, dh, dw)
+ *
+ * Copies that may write past their end (im2col rows, unpad2d rows) run in 16-element blocks: rows are
+ * written in increasing address order, so the spill is overwritten by the next row, and the last one
+ * lands in the region's padding.
  */
 import {
+  block,
+  br,
+  brIf,
   type Code,
   type Func,
   f32,
@@ -20,6 +29,7 @@ import {
   i32,
   i32c,
   if_,
+  loop,
   type ModuleBuilder,
   set,
   v128,
@@ -27,62 +37,150 @@ import {
 
 const P = I32;
 const bytes = (x: Code) => i32.shl(x, i32c(2));
+const add = (a: Code, b: Code) => i32.add(a, b);
 
-interface Geo {
-  Cg: number;
-  H: number;
-  W: number;
-  kh: number;
-  kw: number;
-  OH: number;
-  OW: number;
-  sh: number;
-  ph: number;
-  dh: number;
-  sw: number;
-  tab: number;
+/** Copies n floats src -> dst in blocks of 16 (may write up to 15 past dst + n, read past src + n). */
+function copy16(f: Func, dst: number, src: number, n: Code): Code {
+  const k = f.local(I32);
+  const body: Code[] = [];
+  for (let v = 0; v < 4; v++) body.push(v128.store(16 * v, get(dst), v128.load(16 * v, get(src))));
+  return forLoop(
+    k,
+    i32c(0),
+    n,
+    i32c(16),
+    ...body,
+    set(dst, add(get(dst), i32c(64))),
+    set(src, add(get(src), i32c(64))),
+  );
 }
-const GEO: Geo = { Cg: 2, H: 3, W: 4, kh: 5, kw: 6, OH: 7, OW: 8, sh: 9, ph: 10, dh: 11, sw: 12, tab: 13 };
 
-/** The (c, i, j, oh) loop nest; `row` gets locals for the plane, the table entry and the input row h. */
-function nest(
-  f: Func,
-  planeOf: number,
-  row: (l: { plane: number; lo: number; hi: number; ws: number; h: number; q: number }) => Code[],
-  qBase: number,
-): Code {
-  const g = GEO;
-  const [c, i, j, oh, plane, lo, hi, ws, h, q, t] = Array.from({ length: 11 }, () => f.local(I32));
+/** dst[k] (op)= src[k] for k < n exactly: vectors while 4 fit, then single floats. */
+function exact(f: Func, dst: number, src: number, n: Code, accumulate: boolean): Code {
+  const k = f.local(I32);
+  const vec = (d: Code, s: Code) => (accumulate ? f32x4.add(v128.load(0, d), v128.load(0, s)) : v128.load(0, s));
+  const one = (d: Code, s: Code) => (accumulate ? f32.add(f32.load(0, d), f32.load(0, s)) : f32.load(0, s));
   return [
-    ...set(q, get(qBase)),
+    ...set(k, i32c(0)),
+    ...block(
+      loop(
+        brIf(1, i32.gtS(add(get(k), i32c(4)), n)),
+        v128.store(0, get(dst), vec(get(dst), get(src))),
+        set(dst, add(get(dst), i32c(16))),
+        set(src, add(get(src), i32c(16))),
+        set(k, add(get(k), i32c(4))),
+        br(0),
+      ),
+    ),
+    ...forLoop(
+      k,
+      get(k),
+      n,
+      i32c(1),
+      f32.store(0, get(dst), one(get(dst), get(src))),
+      set(dst, add(get(dst), i32c(4))),
+      set(src, add(get(src), i32c(4))),
+    ),
+  ];
+}
+
+function emitPad(mod: ModuleBuilder, name: string, toPadded: boolean): void {
+  // (from, to, planes, H, W, Wp, HpWp, rowOff)
+  const f = mod.func(name, [P, P, P, P, P, P, P, P]);
+  const [from, to, planes, H, W, Wp, HpWp, rowOff] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [p, h, s, d] = Array.from({ length: 4 }, () => f.local(I32));
+  const padded = toPadded ? to : from;
+  const compact = toPadded ? from : to;
+  f.body = forLoop(
+    p,
+    i32c(0),
+    get(planes),
+    i32c(1),
+    forLoop(
+      h,
+      i32c(0),
+      get(H),
+      i32c(1),
+      set(
+        toPadded ? d : s,
+        add(get(padded), bytes(add(i32.mul(get(p), get(HpWp)), add(get(rowOff), i32.mul(get(h), get(Wp)))))),
+      ),
+      set(toPadded ? s : d, add(get(compact), bytes(i32.mul(add(i32.mul(get(p), get(H)), get(h)), get(W))))),
+      toPadded ? exact(f, d, s, get(W), false) : copy16(f, d, s, get(W)),
+    ),
+  );
+}
+
+/** The (c, i, j, oh) nest over column rows; `row` moves one output row (src/dst pointers set). */
+function emitCols(mod: ModuleBuilder, name: string, toCol: boolean): void {
+  // (a, b, Cg, HpWp, Wp, kh, kw, OH, OW, sh, sw, dh, dw): im2col reads a = xp, writes b = col
+  const f = mod.func(name, [P, P, P, P, P, P, P, P, P, P, P, P, P]);
+  const [a, b, Cg, HpWp, Wp, kh, kw, OH, OW, sh, sw, dh, dw] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [c, i, j, oh, base, img, colp, k, rowStep] = Array.from({ length: 9 }, () => f.local(I32));
+  const [src, dst] = [f.local(I32), f.local(I32)];
+  const strided = toCol
+    ? f32.store(0, add(get(dst), bytes(get(k))), f32.load(0, add(get(src), bytes(i32.mul(get(k), get(sw))))))
+    : f32.store(
+        0,
+        add(get(dst), bytes(i32.mul(get(k), get(sw)))),
+        f32.add(f32.load(0, add(get(dst), bytes(i32.mul(get(k), get(sw))))), f32.load(0, add(get(src), bytes(get(k))))),
+      );
+  // per output row: img pointer = base + oh*sh*Wp, col pointer advances by OW
+  const row: Code[] = toCol
+    ? [
+        set(src, get(img)),
+        set(dst, get(colp)),
+        if_(
+          i32.eq(get(sw), i32c(1)),
+          [copy16(f, dst, src, get(OW))],
+          [set(dst, get(colp)), forLoop(k, i32c(0), get(OW), i32c(1), strided)],
+        ),
+      ]
+    : [
+        set(src, get(colp)),
+        set(dst, get(img)),
+        if_(
+          i32.eq(get(sw), i32c(1)),
+          [exact(f, dst, src, get(OW), true)],
+          [forLoop(k, i32c(0), get(OW), i32c(1), strided)],
+        ),
+      ];
+  const imgBuf = toCol ? a : b;
+  const colBuf = toCol ? b : a;
+  f.body = [
+    ...set(colp, get(colBuf)),
+    ...set(rowStep, bytes(i32.mul(get(sh), get(Wp)))),
     ...forLoop(
       c,
       i32c(0),
-      get(g.Cg),
+      get(Cg),
       i32c(1),
-      set(plane, i32.add(get(planeOf), bytes(i32.mul(get(c), i32.mul(get(g.H), get(g.W)))))),
       forLoop(
         i,
         i32c(0),
-        get(g.kh),
+        get(kh),
         i32c(1),
         forLoop(
           j,
           i32c(0),
-          get(g.kw),
+          get(kw),
           i32c(1),
-          set(t, i32.add(get(g.tab), i32.mul(get(j), i32c(12)))),
-          set(lo, i32.load(0, get(t))),
-          set(hi, i32.load(4, get(t))),
-          set(ws, i32.load(8, get(t))),
+          set(
+            base,
+            add(
+              get(imgBuf),
+              bytes(add(i32.mul(get(c), get(HpWp)), add(i32.mul(i32.mul(get(i), get(dh)), get(Wp)), i32.mul(get(j), get(dw))))),
+            ),
+          ),
+          set(img, get(base)),
           forLoop(
             oh,
             i32c(0),
-            get(g.OH),
+            get(OH),
             i32c(1),
-            set(h, i32.add(i32.sub(i32.mul(get(oh), get(g.sh)), get(g.ph)), i32.mul(get(i), get(g.dh)))),
-            ...row({ plane, lo, hi, ws, h, q }),
-            set(q, i32.add(get(q), bytes(get(g.OW)))),
+            ...row,
+            set(img, add(get(img), get(rowStep))),
+            set(colp, add(get(colp), bytes(get(OW)))),
           ),
         ),
       ),
@@ -91,106 +189,8 @@ function nest(
 }
 
 export function emitConv(mod: ModuleBuilder): void {
-  const g = GEO;
-  {
-    const f = mod.func('im2col', [P, P, P, P, P, P, P, P, P, P, P, P, P, P]);
-    const k = f.local(I32);
-    const src = f.local(I32);
-    const dst = f.local(I32);
-    const zeros = (from: Code, to: Code) =>
-      forLoop(k, from, to, i32c(4), v128.store(0, i32.add(get(dst), bytes(get(k))), v128.zero()));
-    f.body = nest(
-      f,
-      0,
-      ({ plane, lo, hi, ws, h, q }) => [
-        set(dst, get(q)),
-        if_(
-          i32.geU(get(h), get(g.H)),
-          [zeros(i32c(0), get(g.OW))],
-          [
-            zeros(i32c(0), get(lo)),
-            set(src, i32.add(get(plane), bytes(i32.add(i32.mul(get(h), get(g.W)), get(ws))))),
-            set(dst, i32.add(get(q), bytes(get(lo)))),
-            if_(
-              i32.eq(get(g.sw), i32c(1)),
-              [
-                forLoop(
-                  k,
-                  i32c(0),
-                  i32.sub(get(hi), get(lo)),
-                  i32c(4),
-                  v128.store(0, i32.add(get(dst), bytes(get(k))), v128.load(0, i32.add(get(src), bytes(get(k))))),
-                ),
-              ],
-              [
-                forLoop(
-                  k,
-                  i32c(0),
-                  i32.sub(get(hi), get(lo)),
-                  i32c(1),
-                  f32.store(
-                    0,
-                    i32.add(get(dst), bytes(get(k))),
-                    f32.load(0, i32.add(get(src), bytes(i32.mul(get(k), get(g.sw))))),
-                  ),
-                ),
-              ],
-            ),
-            set(dst, get(q)),
-            zeros(get(hi), get(g.OW)),
-          ],
-        ),
-      ],
-      1,
-    );
-  }
-  {
-    const f = mod.func('col2im', [P, P, P, P, P, P, P, P, P, P, P, P, P, P]);
-    const k = f.local(I32);
-    const n = f.local(I32);
-    const src = f.local(I32);
-    const dst = f.local(I32);
-    const at = (base: number, idx: Code) => i32.add(get(base), bytes(idx));
-    f.body = nest(
-      f,
-      1,
-      ({ plane, lo, hi, ws, h, q }) => [
-        if_(i32.ltU(get(h), get(g.H)), [
-          set(src, i32.add(get(q), bytes(get(lo)))),
-          set(dst, i32.add(get(plane), bytes(i32.add(i32.mul(get(h), get(g.W)), get(ws))))),
-          set(n, i32.sub(get(hi), get(lo))),
-          set(k, i32c(0)),
-          if_(i32.eq(get(g.sw), i32c(1)), [
-            forLoop(
-              k,
-              i32c(0),
-              i32.sub(get(n), i32c(3)),
-              i32c(4),
-              v128.store(0, at(dst, get(k)), f32x4.add(v128.load(0, at(dst, get(k))), v128.load(0, at(src, get(k))))),
-            ),
-            forLoop(
-              k,
-              get(k),
-              get(n),
-              i32c(1),
-              f32.store(0, at(dst, get(k)), f32.add(f32.load(0, at(dst, get(k))), f32.load(0, at(src, get(k))))),
-            ),
-          ], [
-            forLoop(
-              k,
-              i32c(0),
-              get(n),
-              i32c(1),
-              f32.store(
-                0,
-                at(dst, i32.mul(get(k), get(g.sw))),
-                f32.add(f32.load(0, at(dst, i32.mul(get(k), get(g.sw)))), f32.load(0, at(src, get(k)))),
-              ),
-            ),
-          ]),
-        ]),
-      ],
-      0,
-    );
-  }
+  emitPad(mod, 'pad2d', true);
+  emitPad(mod, 'unpad2d', false);
+  emitCols(mod, 'im2col', true);
+  emitCols(mod, 'col2im', false);
 }

@@ -8,7 +8,7 @@ import type { SimdRuntime } from './runtime.js';
  * Below this many elements the JavaScript kernels win (staging and call overhead, measured with
  * scripts/bench-simd.mjs); tests lower it to exercise the SIMD paths on small shapes.
  */
-let minElements = 256;
+let minElements = 32;
 export const simdMinElements = (): number => minElements;
 /** Sets the size threshold of the SIMD paths; returns the previous one. */
 export function setSimdMinElements(n: number): number {

@@ -1,0 +1,292 @@
+import * as path from 'node:path';
+import { countParameters } from '@torchlet/nn';
+import { DataLoader } from '@torchlet/datasets';
+import * as torch from '@torchlet/tensor';
+import { type CheckpointData, loadCheckpoint, saveCheckpoint, saveModelFile } from '../checkpoint/checkpoint.js';
+import { resolveTrainConfig, resumeConfig, runSwitches, type TrainConfig } from '../cli/config.js';
+import { gatherOptions } from '../cli/gather.js';
+import type { ParsedArgs } from '../cli/parse.js';
+import { DATASETS, loadSplit } from '../data/datasets.js';
+import { resolveDevice } from '../device.js';
+import { CliError, UsageError } from '../errors.js';
+import { StopRequest } from '../interrupt.js';
+import type { RunIO } from '../io.js';
+import { buildModel, loadWeightsInto } from '../models/build.js';
+import { initializeModel } from '../models/init.js';
+import { saveConfusion, saveCurves } from '../report/charts.js';
+import { commas, lrText, pct, seconds } from '../report/format.js';
+import { outputMode, Reporter } from '../report/reporter.js';
+import { perClass, resultsText } from '../report/results.js';
+import { defaultRunDir, RUN_FILES, RunFolder } from '../report/run-folder.js';
+import { savePredictions } from '../report/samples.js';
+import { type EpochProgress, freshProgress, trainEpoch } from '../train/epoch.js';
+import { type EvalResult, evaluate } from '../train/evaluate.js';
+import { createOptimizer, createSchedule, currentLr } from '../train/optimizer.js';
+
+/** Evaluation batches: larger than training ones where that is faster; the results do not depend on it. */
+export const evalBatchSize = (batchSize: number): number => Math.max(batchSize, 500);
+
+/** The command that resumes a checkpoint, as the user would type it from the repository root. */
+export const resumeHint = (file: string): string => `pnpm trainer --resume ${file}`;
+
+/**
+ * `train`: trains a model on a dataset, reports each epoch, saves a checkpoint after every epoch (and
+ * on Ctrl-C), and leaves the run folder. Returns the exit code (130 when stopped by Ctrl-C).
+ */
+export async function trainCommand(args: ParsedArgs, io: RunIO): Promise<number> {
+  if (args.positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument "${args.positionals[0]}": train takes only options (to evaluate weights: eval FILE; to classify images: predict FILE IMAGE...)`,
+    );
+  }
+  const given = gatherOptions(args);
+  const sw = runSwitches(given);
+  const checkpoint = sw.resume ? loadCheckpoint(sw.resume) : null;
+  const config = checkpoint ? resumeConfig(checkpoint.config, given, sw.resume!) : resolveTrainConfig(given);
+  const device = resolveDevice(config.device);
+  const reporter = new Reporter(io, outputMode(io, sw), sw.quiet);
+  const stop = new StopRequest(io);
+  try {
+    return await train(config, checkpoint, sw.resume, sw.out, device, reporter, stop);
+  } finally {
+    stop.dispose();
+    reporter.stopBar();
+  }
+}
+
+async function train(
+  config: TrainConfig,
+  checkpoint: CheckpointData | null,
+  resumeFile: string | null,
+  out: string | null,
+  device: ReturnType<typeof resolveDevice>,
+  reporter: Reporter,
+  stop: StopRequest,
+): Promise<number> {
+  const started = performance.now();
+  const info = DATASETS[config.dataset];
+  const trainSplit = loadSplit(info, config.dataDir, true, { augment: config.augment, limit: config.limitTrain });
+  const testSplit = loadSplit(info, config.dataDir, false, { limit: config.limitTest });
+  const classes = testSplit.classes;
+
+  torch.manualSeed(config.seed);
+  const { model, entry } = buildModel(config.model, info.input, classes.length);
+  initializeModel(model, config.init);
+  if (device.device !== 'cpu') model.to(device.device);
+  const optimizer = createOptimizer(config, model.parameters());
+  const trainLoader = new DataLoader(trainSplit.dataset, {
+    batchSize: config.batchSize,
+    shuffle: true,
+    seed: config.seed,
+    numWorkers: config.workers,
+    persistentWorkers: config.workers > 0,
+    device: device.device,
+  });
+  const testLoader = new DataLoader(testSplit.dataset, {
+    batchSize: evalBatchSize(config.batchSize),
+    numWorkers: config.workers,
+    persistentWorkers: config.workers > 0,
+    device: device.device,
+  });
+  const stepsPerEpoch = trainLoader.length;
+  const schedule = createSchedule(config, optimizer, stepsPerEpoch);
+
+  let startEpoch = 0;
+  let progress: EpochProgress = freshProgress();
+  let lines: Record<string, unknown>[] = [];
+  if (checkpoint && resumeFile) {
+    loadWeightsInto(model, checkpoint.model, resumeFile, config.model);
+    try {
+      optimizer.loadStateDict(checkpoint.optimizer);
+      if (schedule && checkpoint.scheduler) schedule.loadStateDict(checkpoint.scheduler);
+    } catch (e) {
+      throw new CliError(`cannot resume from ${resumeFile}: ${(e as Error).message}`);
+    }
+    torch.setRngState(checkpoint.rng);
+    startEpoch = checkpoint.epoch;
+    progress = { ...freshProgress(), ...(checkpoint.partial ?? {}), step: checkpoint.step };
+    lines = [...checkpoint.history.lines];
+    torch.dispose(Object.values(checkpoint.model));
+  }
+
+  const runDir = out ?? (resumeFile ? path.dirname(resumeFile) : defaultRunDir(config.dataset, config.model));
+  const folder = new RunFolder(runDir);
+  folder.writeJson('config.json', config);
+  folder.resetMetrics(lines);
+  const checkpointFile = folder.file('checkpoint.safetensors');
+  const record = (line: Record<string, unknown>) => {
+    lines.push(line);
+    folder.appendMetrics(line);
+    reporter.event(line);
+  };
+  const state = (epoch: number, step: number, partial: EpochProgress | null): CheckpointData => ({
+    config,
+    epoch,
+    step,
+    rng: torch.getRngState(),
+    history: { lines },
+    partial: partial && { lossSum: partial.lossSum, correct: partial.correct, seen: partial.seen, seconds: partial.seconds },
+    model: model.stateDict(),
+    optimizer: optimizer.stateDict(),
+    scheduler: schedule?.stateDict() ?? null,
+  });
+  const save = async (data: CheckpointData) => {
+    await saveCheckpoint(checkpointFile, data);
+    torch.dispose(Object.values(data.model));
+  };
+
+  const parameters = countParameters(model);
+  reporter.event({
+    event: 'start',
+    command: 'train',
+    config,
+    device: device.device,
+    model: entry.name,
+    parameters,
+    trainSize: trainSplit.dataset.length,
+    testSize: testSplit.dataset.length,
+    stepsPerEpoch,
+    runDir,
+    resumedFrom: resumeFile,
+    startEpoch: startEpoch + 1,
+    startStep: progress.step,
+  });
+  reporter.say(`torchlet-trainer: ${entry.name} (${entry.source}) on ${info.title}, device ${device.device} (${device.note})`);
+  reporter.say(
+    `data: ${commas(trainSplit.dataset.length)} training and ${commas(testSplit.dataset.length)} test images from ${trainSplit.source}` +
+      (config.augment ? ', augmented' : ''),
+  );
+  reporter.say(
+    `model: ${commas(parameters)} parameters; ${config.optimizer} lr ${lrText(config.lr)}` +
+      (config.optimizer === 'sgd' || config.optimizer === 'rmsprop' ? ` momentum ${config.momentum}` : '') +
+      (config.weightDecay ? ` weight decay ${config.weightDecay}` : '') +
+      `, batch ${config.batchSize}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, loss ${config.loss}, scheduler ${config.scheduler}, init ${config.init}, seed ${config.seed}`,
+  );
+  if (resumeFile) reporter.say(`resuming from ${resumeFile}: epoch ${startEpoch + 1}, step ${progress.step}`);
+  reporter.say(`run folder: ${runDir}`);
+  reporter.detail(`${model}`);
+  reporter.say();
+
+  const logEvery = Math.max(1, Math.round(stepsPerEpoch / 20));
+  const samplesPerEpoch = trainSplit.dataset.length;
+  let last: EvalResult | null = null;
+  let saved = false;
+  try {
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+      const start = epoch === startEpoch ? progress : freshProgress();
+      reporter.epochStart(epoch + 1, config.epochs, samplesPerEpoch, start.seen);
+      const lr = currentLr(optimizer);
+      const { progress: done, stopped } = await trainEpoch(
+        {
+          model,
+          optimizer,
+          schedule,
+          loader: trainLoader,
+          config,
+          outputsLogProbs: entry.outputsLogProbs,
+          stepsPerEpoch,
+          logEvery,
+          stopRequested: () => stop.stop,
+          onProgress: (p, rate) => reporter.progress(p.seen, p.lossSum / p.seen, p.correct / p.seen, rate),
+          onStepLog: record,
+        },
+        epoch,
+        start,
+      );
+      if (stopped) {
+        await save(state(epoch, done.step, done));
+        return interrupted(reporter, checkpointFile, epoch + 1, done.step, stepsPerEpoch);
+      }
+      reporter.stopBar();
+      const val = await evaluate(model, testLoader, {
+        loss: config.loss,
+        outputsLogProbs: entry.outputsLogProbs,
+        numClasses: classes.length,
+      });
+      if (schedule && !schedule.perStep) schedule.step(val.loss);
+      const summary = {
+        event: 'epoch',
+        epoch: epoch + 1,
+        epochs: config.epochs,
+        trainLoss: done.lossSum / done.seen,
+        trainAccuracy: done.correct / done.seen,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        lr,
+        seconds: done.seconds,
+        samplesPerSec: done.seen / Math.max(done.seconds, 1e-9),
+      };
+      record(summary);
+      reporter.epochEnd(summary);
+      await save(state(epoch + 1, 0, null));
+      saved = true;
+      last = val;
+      if (stop.stop && epoch + 1 < config.epochs) {
+        return interrupted(reporter, checkpointFile, epoch + 2, 0, stepsPerEpoch);
+      }
+    }
+    if (!saved) await save(state(Math.max(config.epochs, startEpoch), 0, null));
+    const final =
+      last ??
+      (await evaluate(model, testLoader, { loss: config.loss, outputsLogProbs: entry.outputsLogProbs, numClasses: classes.length }));
+
+    reporter.say();
+    reporter.say(`Results on the ${commas(final.total)} test images of ${info.title}:`);
+    reporter.say(resultsText(final, classes));
+    reporter.say();
+
+    const title = `${entry.name} on ${info.title}`;
+    const epochsForChart = lines
+      .filter((l) => l.event === 'epoch')
+      .map((l) => ({
+        epoch: l.epoch as number,
+        trainLoss: l.trainLoss as number,
+        valLoss: l.valLoss as number,
+        trainAccuracy: l.trainAccuracy as number,
+        valAccuracy: l.valAccuracy as number,
+      }));
+    const steps = lines
+      .filter((l) => l.event === 'step')
+      .map((l) => ({ epoch: l.position as number, loss: l.loss as number, accuracy: l.accuracy as number }));
+    await saveCurves(folder.file('curves.png'), epochsForChart, steps, title);
+    await saveConfusion(folder.file('confusion.png'), final.matrix, classes, `${title}: test accuracy ${pct(final.accuracy)}`);
+    await savePredictions(folder.file('predictions.png'), model, testSplit.dataset, info, classes, { device: device.device });
+    const modelState = model.stateDict();
+    await saveModelFile(folder.file('model.safetensors'), modelState, {
+      model: entry.name,
+      dataset: config.dataset,
+      classes,
+      config: config as unknown as Record<string, unknown>,
+    });
+    torch.dispose(Object.values(modelState));
+
+    const summary = {
+      event: 'summary',
+      testLoss: final.loss,
+      testAccuracy: final.accuracy,
+      correct: final.correct,
+      total: final.total,
+      perClass: perClass(final, classes),
+      confusion: final.matrix,
+      runDir,
+      files: [...RUN_FILES],
+      seconds: (performance.now() - started) / 1000,
+    };
+    record(summary);
+    reporter.say(`run folder ${runDir}: ${RUN_FILES.join(', ')}`);
+    reporter.say(`done in ${seconds(summary.seconds)}; test accuracy ${pct(final.accuracy)}`);
+    return 0;
+  } finally {
+    await trainLoader.close();
+    await testLoader.close();
+  }
+}
+
+function interrupted(reporter: Reporter, file: string, epoch: number, step: number, steps: number): number {
+  reporter.stopBar();
+  reporter.event({ event: 'interrupted', epoch, step, steps, checkpoint: file, resume: resumeHint(file) });
+  reporter.say();
+  reporter.say(`Stopped at epoch ${epoch}, step ${step}/${steps}; checkpoint saved to ${file}`);
+  reporter.say(`Resume with: ${resumeHint(file)}`);
+  return 130;
+}
