@@ -12,7 +12,9 @@ export class StopRequest {
       process.exit(130);
     }
     this.requested = true;
-    this.io.stderr.write('\nCtrl-C: finishing the current step and saving a checkpoint (press Ctrl-C again to quit at once)...\n');
+    this.io.stderr.write(
+      '\nCtrl-C: finishing the current step and saving a checkpoint (press Ctrl-C again to quit at once)...\n',
+    );
   };
   private readonly onAbort = () => {
     this.requested = true;

@@ -13,7 +13,10 @@ describe('CIFAR-10 from files in the official binary format', () => {
     writeTinyCifar(data); // 5 x 20 training and 20 test images
     const out = path.join(data, 'run');
     const { io, state } = captureIO();
-    const code = await run(['--dataset', 'cifar10', '--data-dir', data, '--model', 'cifar-net', '--epochs', '1', '--out', out], io);
+    const code = await run(
+      ['--dataset', 'cifar10', '--data-dir', data, '--model', 'cifar-net', '--epochs', '1', '--out', out],
+      io,
+    );
     expect(code, state.err).toBe(0);
     expect(state.out).toContain('on CIFAR-10');
     expect(state.out).toContain('100 training and 20 test images');
@@ -35,14 +38,29 @@ describe('CIFAR-10 from files in the official binary format', () => {
     for (const model of ['cifar-bn-gap', 'resnet-small']) {
       const out = path.join(data, model);
       const { io, state } = captureIO();
-      const argv = ['--dataset', 'cifar10', '--data-dir', data, '--model', model, '--epochs', '1', '--batch-size', '10', '--quiet'];
+      const argv = [
+        '--dataset',
+        'cifar10',
+        '--data-dir',
+        data,
+        '--model',
+        model,
+        '--epochs',
+        '1',
+        '--batch-size',
+        '10',
+        '--quiet',
+      ];
       expect(await run([...argv, '--out', out], io), state.err).toBe(0);
       const st = readSafetensorsFile(path.join(out, 'model.safetensors')).tensors;
       const tracked = [...st].filter(([k]) => k.endsWith('num_batches_tracked'));
       expect(tracked.length).toBeGreaterThan(0);
       for (const [, t] of tracked) expect(t.dtype).toBe('I64'); // PyTorch's dtype for the counter
       const evalIO = captureIO();
-      expect(await run(['eval', path.join(out, 'model.safetensors'), '--data-dir', data], evalIO.io), evalIO.state.err).toBe(0);
+      expect(
+        await run(['eval', path.join(out, 'model.safetensors'), '--data-dir', data], evalIO.io),
+        evalIO.state.err,
+      ).toBe(0);
       expect(evalIO.state.out).toContain('Accuracy of the network on the 4 test images');
     }
   });

@@ -16,9 +16,15 @@ interface Result {
 }
 
 /** Runs the built CLI as a child process; `onLine` sees each stdout line as it comes. */
-function cli(args: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void): Promise<Result> {
+function cli(
+  args: string[],
+  onLine?: (line: string, child: ReturnType<typeof spawn>) => void,
+): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: tmpDir(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: tmpDir(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -46,7 +52,13 @@ describe('the built CLI as a child process', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(events[0]).toMatchObject({ event: 'start', command: 'train', device: 'cpu', model: 'lenet5', parameters: 61706 });
+    expect(events[0]).toMatchObject({
+      event: 'start',
+      command: 'train',
+      device: 'cpu',
+      model: 'lenet5',
+      parameters: 61706,
+    });
     expect(events.at(-1)).toMatchObject({ event: 'summary', total: 128 });
     for (const f of RUN_FILES) expect(fs.existsSync(path.join(out, f)), f).toBe(true);
   });
@@ -62,7 +74,19 @@ describe('the built CLI as a child process', () => {
     const out = path.join(tmpDir(), 'run');
     let sent = false;
     const r = await cli(
-      ['--limit-train', '4096', '--limit-test', '64', '--batch-size', '16', '--epochs', '3', '--json', '--out', out],
+      [
+        '--limit-train',
+        '4096',
+        '--limit-test',
+        '64',
+        '--batch-size',
+        '16',
+        '--epochs',
+        '3',
+        '--json',
+        '--out',
+        out,
+      ],
       (line, child) => {
         if (!sent && JSON.parse(line).event === 'step') {
           sent = true;
@@ -73,7 +97,10 @@ describe('the built CLI as a child process', () => {
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain('Ctrl-C: finishing the current step and saving a checkpoint');
     const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    expect(last).toMatchObject({ event: 'interrupted', checkpoint: path.join(out, 'checkpoint.safetensors') });
+    expect(last).toMatchObject({
+      event: 'interrupted',
+      checkpoint: path.join(out, 'checkpoint.safetensors'),
+    });
     expect(last.resume).toBe(`pnpm trainer --resume ${path.join(out, 'checkpoint.safetensors')}`);
     const ckpt = loadCheckpoint(path.join(out, 'checkpoint.safetensors'));
     expect(ckpt.step).toBeGreaterThan(0);

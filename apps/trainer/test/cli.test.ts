@@ -17,7 +17,7 @@ async function fails(argv: string[]): Promise<{ code: number; err: string; out: 
 }
 
 describe('command line', () => {
-  it('parses the issue\'s options, --opt=value, --no-flag and the commands', () => {
+  it("parses the issue's options, --opt=value, --no-flag and the commands", () => {
     const a = parseArgs([
       '--dataset',
       'cifar10',
@@ -90,24 +90,51 @@ describe('command line', () => {
       positionals: ['m.safetensors'],
       values: { limitTest: 3 },
     });
-    expect(parseArgs(['predict', 'm.safetensors', 'a.png', 'b/']).positionals).toEqual(['m.safetensors', 'a.png', 'b/']);
+    expect(parseArgs(['predict', 'm.safetensors', 'a.png', 'b/']).positionals).toEqual([
+      'm.safetensors',
+      'a.png',
+      'b/',
+    ]);
   });
 
   it('explains bad values', () => {
     expect(() => parseArgs(['--epochs', 'x'])).toThrow(/--epochs expects an integer, got "x"/);
     expect(() => parseArgs(['--epochs', '0'])).toThrow(/--epochs expects an integer of at least 1, got 0/);
     expect(() => parseArgs(['--lr', '0'])).toThrow(/--lr expects a number greater than 0/);
-    expect(() => parseArgs(['--optimizer', 'adagrad'])).toThrow(/unknown optimizer "adagrad"; choose one of: sgd, adam, adamw, rmsprop/);
+    expect(() => parseArgs(['--optimizer', 'adagrad'])).toThrow(
+      /unknown optimizer "adagrad"; choose one of: sgd, adam, adamw, rmsprop/,
+    );
     expect(() => parseArgs(['--lr'])).toThrow(/option --lr needs a value/);
-    expect(() => parseArgs(['eval', 'x', '--lr', '1'])).toThrow(/option --lr does not apply to the eval command/);
+    expect(() => parseArgs(['eval', 'x', '--lr', '1'])).toThrow(
+      /option --lr does not apply to the eval command/,
+    );
     expect(() => parseArgs(['--lerning-rate', '1'])).toThrow(UsageError);
   });
 
   it('fills in the model recipe, then the optimizer defaults', () => {
     const d = resolveTrainConfig({});
-    expect(d).toMatchObject({ dataset: 'mnist', model: 'lenet5', device: 'auto', optimizer: 'adam', lr: 1e-3, batchSize: 64, epochs: 3, loss: 'cross-entropy', scheduler: 'none', seed: 0 });
-    expect(resolveTrainConfig({ model: 'mnist-dropout' })).toMatchObject({ loss: 'nll', batchSize: 32, optimizer: 'sgd' });
-    expect(resolveTrainConfig({ optimizer: 'sgd' })).toMatchObject({ optimizer: 'sgd', lr: 0.01, momentum: 0.9 });
+    expect(d).toMatchObject({
+      dataset: 'mnist',
+      model: 'lenet5',
+      device: 'auto',
+      optimizer: 'adam',
+      lr: 1e-3,
+      batchSize: 64,
+      epochs: 3,
+      loss: 'cross-entropy',
+      scheduler: 'step',
+      seed: 0,
+    });
+    expect(resolveTrainConfig({ model: 'mnist-dropout' })).toMatchObject({
+      loss: 'nll',
+      batchSize: 32,
+      optimizer: 'sgd',
+    });
+    expect(resolveTrainConfig({ optimizer: 'sgd' })).toMatchObject({
+      optimizer: 'sgd',
+      lr: 0.01,
+      momentum: 0.9,
+    });
     expect(resolveTrainConfig({ optimizer: 'sgd', lr: 0.5 }).lr).toBe(0.5);
   });
 
@@ -181,7 +208,9 @@ describe('command line', () => {
     len.writeBigUInt64LE(BigInt(header.length));
     fs.writeFileSync(file, Buffer.concat([len, header, Buffer.alloc(6)]));
     r = await fails(['--resume', file]);
-    expect(r.err).toContain(`${file}: tensor 'model.w': data_offsets [0, 16] go past the end of the data (6 bytes): the file is truncated`);
+    expect(r.err).toContain(
+      `${file}: tensor 'model.w': data_offsets [0, 16] go past the end of the data (6 bytes): the file is truncated`,
+    );
     fs.writeFileSync(file, Buffer.concat([len, header, Buffer.alloc(16)]));
     r = await fails(['--resume', file]);
     expect(r.err).toMatch(/not a Torchlet trainer checkpoint/);

@@ -59,7 +59,14 @@ export function writeTinyCifar(root: string, perFile = 20): string {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed >>> 24;
   };
-  const files = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
+  const files = [
+    'data_batch_1.bin',
+    'data_batch_2.bin',
+    'data_batch_3.bin',
+    'data_batch_4.bin',
+    'data_batch_5.bin',
+    'test_batch.bin',
+  ];
   for (const f of files) {
     const buf = new Uint8Array(perFile * 3073);
     for (let r = 0; r < perFile; r++) {
@@ -67,7 +74,8 @@ export function writeTinyCifar(root: string, perFile = 20): string {
       buf[r * 3073] = label;
       // each class gets its own mean colour, so that the classes can be told apart a little
       for (let c = 0; c < 3; c++) {
-        for (let p = 0; p < 1024; p++) buf[r * 3073 + 1 + c * 1024 + p] = (label * 25 + c * 60 + (next() >> 2)) & 255;
+        for (let p = 0; p < 1024; p++)
+          buf[r * 3073 + 1 + c * 1024 + p] = (label * 25 + c * 60 + (next() >> 2)) & 255;
       }
     }
     fs.writeFileSync(path.join(folder, f), buf);

@@ -8,7 +8,8 @@ import { readSafetensorsFile } from '../src/checkpoint/safetensors.js';
 import { fromSafeTensor } from '../src/checkpoint/tensors.js';
 import { CliError } from '../src/errors.js';
 import { LeNet5 } from '../src/models/lenet5.js';
-import { FIXTURES, tmpDir } from './helpers.js';
+import { run } from '../src/run.js';
+import { captureIO, FIXTURES, tmpDir } from './helpers.js';
 
 const MNIST_INPUT = { channels: 1, height: 28, width: 28 };
 
@@ -38,7 +39,24 @@ describe('PyTorch interop (fixtures written by tools/fixtures/trainer.py with Py
     expect(Array.from(await io.labels.data())).toEqual([7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1, 5]);
   });
 
-  it("reads every dtype PyTorch wrote (I64 into int32, F16/BF16 into float32)", async () => {
+  it('evaluates PyTorch-trained weights with eval --model lenet5', async () => {
+    const file = path.join(FIXTURES, 'lenet5-pytorch.safetensors');
+    const { io, state } = captureIO();
+    expect(
+      await run(['eval', file, '--model', 'lenet5', '--limit-test', '500', '--json'], io),
+      state.err,
+    ).toBe(0);
+    const summary = JSON.parse(state.out.trim().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ event: 'summary', model: 'lenet5', dataset: 'mnist', total: 500 });
+    expect(summary.testAccuracy).toBeGreaterThan(0.9); // PyTorch trained it on 9,600 images for 2 epochs
+    const bare = captureIO();
+    expect(await run(['eval', file], bare.io)).toBe(2);
+    expect(bare.state.err).toMatch(
+      /does not say which model it holds \(no Torchlet metadata\): pass --model/,
+    );
+  });
+
+  it('reads every dtype PyTorch wrote (I64 into int32, F16/BF16 into float32)', async () => {
     const t = fixture('dtypes.safetensors');
     expect(t.f64.dtype).toBe('float64');
     expect(Array.from(await t.f64.data())).toEqual([0.1, -2.5, 1e300, -0]);
@@ -68,14 +86,21 @@ describe('PyTorch interop (fixtures written by tools/fixtures/trainer.py with Py
   it('refuses an I64 value outside the int32 range, naming the tensor and the file', () => {
     const file = path.join(FIXTURES, 'i64-out-of-range.safetensors');
     expect(() => loadWeights(file)).toThrow(CliError);
-    expect(() => loadWeights(file)).toThrow(/i64-out-of-range\.safetensors: tensor 'big': I64 element 1 is 1099511627776, outside the int32 range/);
+    expect(() => loadWeights(file)).toThrow(
+      /i64-out-of-range\.safetensors: tensor 'big': I64 element 1 is 1099511627776, outside the int32 range/,
+    );
   });
 
   it("writes a model.safetensors whose bytes PyTorch's layout expects (checked without Python)", async () => {
     torch.manualSeed(0);
     const net = new LeNet5(MNIST_INPUT, 10);
     const file = path.join(tmpDir(), 'model.safetensors');
-    await saveModelFile(file, net.stateDict(), { model: 'lenet5', dataset: 'mnist', classes: ['0'], config: {} });
+    await saveModelFile(file, net.stateDict(), {
+      model: 'lenet5',
+      dataset: 'mnist',
+      classes: ['0'],
+      config: {},
+    });
     const bytes = fs.readFileSync(file);
     const n = Number(bytes.readBigUInt64LE(0));
     expect(n % 8).toBe(0);

@@ -34,7 +34,9 @@ function tensorBytes(file: string): Record<string, Buffer> {
 
 /** metrics.jsonl without the timings (and the planned number of epochs, which --epochs extended). */
 function metrics(dir: string): Record<string, unknown>[] {
-  return readJsonLines(path.join(dir, 'metrics.jsonl')).map(({ seconds, samplesPerSec, runDir, epochs, ...rest }) => rest);
+  return readJsonLines(path.join(dir, 'metrics.jsonl')).map(
+    ({ seconds, samplesPerSec, runDir, epochs, ...rest }) => rest,
+  );
 }
 
 describe('--resume', () => {
@@ -47,7 +49,9 @@ describe('--resume', () => {
     const split = path.join(root, 'split');
     expect(await train([...ARGS, '--epochs', '1', '--out', split])).toBe(0);
     expect(loadCheckpoint(path.join(split, 'checkpoint.safetensors')).epoch).toBe(1);
-    expect(await train(['--resume', path.join(split, 'checkpoint.safetensors'), '--epochs', '2', '--quiet'])).toBe(0);
+    expect(
+      await train(['--resume', path.join(split, 'checkpoint.safetensors'), '--epochs', '2', '--quiet']),
+    ).toBe(0);
 
     const a = tensorBytes(path.join(straight, 'model.safetensors'));
     const b = tensorBytes(path.join(split, 'model.safetensors'));

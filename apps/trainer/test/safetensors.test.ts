@@ -78,9 +78,22 @@ describe('safetensors', () => {
   });
 
   it('decodes F16 and BF16 into float32', () => {
-    const f16 = { dtype: 'F16' as SafeDType, shape: [4], data: new Uint8Array(new Uint16Array([0x3c00, 0xc000, 0x7c00, 0x0001]).buffer) };
-    expect(Array.from(typedArrayOf(f16) as Float32Array)).toEqual([1, -2, Number.POSITIVE_INFINITY, 2 ** -24]);
-    const bf16 = { dtype: 'BF16' as SafeDType, shape: [2], data: new Uint8Array(new Uint16Array([0x3f80, 0xbe20]).buffer) };
+    const f16 = {
+      dtype: 'F16' as SafeDType,
+      shape: [4],
+      data: new Uint8Array(new Uint16Array([0x3c00, 0xc000, 0x7c00, 0x0001]).buffer),
+    };
+    expect(Array.from(typedArrayOf(f16) as Float32Array)).toEqual([
+      1,
+      -2,
+      Number.POSITIVE_INFINITY,
+      2 ** -24,
+    ]);
+    const bf16 = {
+      dtype: 'BF16' as SafeDType,
+      shape: [2],
+      data: new Uint8Array(new Uint16Array([0x3f80, 0xbe20]).buffer),
+    };
     expect(Array.from(typedArrayOf(bf16) as Float32Array)).toEqual([1, -0.15625]);
   });
 
@@ -94,12 +107,21 @@ describe('safetensors', () => {
   });
 
   it('names the file and the problem: too short, bad header length, truncated data', () => {
-    expectError(() => parse(new Uint8Array(5), 'a.safetensors'), /^a\.safetensors: .*5 bytes, fewer than the 8 bytes/);
+    expectError(
+      () => parse(new Uint8Array(5), 'a.safetensors'),
+      /^a\.safetensors: .*5 bytes, fewer than the 8 bytes/,
+    );
     const good = serializeToBuffer(samples);
     const huge = good.slice();
     new DataView(huge.buffer).setBigUint64(0, 2n ** 62n, true);
-    expectError(() => parse(huge, 'b.safetensors'), /^b\.safetensors: .*header length is 4611686018427387904 bytes but only/);
-    expectError(() => parse(good.subarray(0, good.length - 3), 'c.safetensors'), /^c\.safetensors: .*(go past the end of the data|truncated)/);
+    expectError(
+      () => parse(huge, 'b.safetensors'),
+      /^b\.safetensors: .*header length is 4611686018427387904 bytes but only/,
+    );
+    expectError(
+      () => parse(good.subarray(0, good.length - 3), 'c.safetensors'),
+      /^c\.safetensors: .*(go past the end of the data|truncated)/,
+    );
     expectError(() => parse(good.subarray(0, 40), 'd.safetensors'), /^d\.safetensors: .*truncated/);
     expectError(() => readSafetensorsFile('/nonexistent/e.safetensors'), /e\.safetensors: no such file/);
   });

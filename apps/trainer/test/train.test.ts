@@ -5,8 +5,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { readSafetensorsFile } from '../src/checkpoint/safetensors.js';
-import { readConfigFile } from '../src/cli/config-file.js';
 import { resolveTrainConfig } from '../src/cli/config.js';
+import { readConfigFile } from '../src/cli/config-file.js';
 import { RUN_FILES } from '../src/report/run-folder.js';
 import { run } from '../src/run.js';
 import { captureIO, readJsonLines, SMALL, tmpDir } from './helpers.js';
@@ -33,9 +33,12 @@ describe('train on a slice of the bundled MNIST (in-process run(argv))', () => {
   });
 
   it('prints the epoch line, the per-class table and the confusion matrix', () => {
-    expect(stdout).toMatch(/epoch 1\/1 {2}train loss \d+\.\d{4} acc [\d.]+% {2}\| {2}val loss \d+\.\d{4} acc [\d.]+%/);
+    expect(stdout).toMatch(
+      /epoch 1\/1 {2}train loss \d+\.\d{4} acc [\d.]+% {2}\| {2}val loss \d+\.\d{4} acc [\d.]+%/,
+    );
     expect(stdout).toMatch(/Accuracy of the network on the 128 test images: [\d.]+ %/);
-    for (let c = 0; c < 10; c++) expect(stdout).toMatch(new RegExp(`Accuracy of +${c} : +[\\d.]+ % \\(\\d+/\\d+\\)`));
+    for (let c = 0; c < 10; c++)
+      expect(stdout).toMatch(new RegExp(`Accuracy of +${c} : +[\\d.]+ % \\(\\d+/\\d+\\)`));
     expect(stdout).toContain('Confusion matrix (rows: true label, columns: predicted label)');
     expect(stdout).toContain(`run folder ${out}`);
     expect(stdout).not.toContain('\x1b['); // not a terminal: no progress bar
@@ -65,7 +68,15 @@ describe('train on a slice of the bundled MNIST (in-process run(argv))', () => {
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
     expect(epochs).toHaveLength(1);
     expect(epochs[0]).toMatchObject({ epoch: 1, epochs: 1 });
-    for (const k of ['trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'lr', 'seconds', 'samplesPerSec']) {
+    for (const k of [
+      'trainLoss',
+      'trainAccuracy',
+      'valLoss',
+      'valAccuracy',
+      'lr',
+      'seconds',
+      'samplesPerSec',
+    ]) {
       expect(typeof epochs[0][k], k).toBe('number');
     }
     const summary = lines[lines.length - 1];
@@ -80,7 +91,14 @@ describe('train on a slice of the bundled MNIST (in-process run(argv))', () => {
   it('writes a config.json that --config reads back to the same config', () => {
     const file = path.join(out, 'config.json');
     const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
-    expect(saved).toMatchObject({ dataset: 'mnist', model: 'lenet5', epochs: 1, batchSize: 64, limitTrain: 256, limitTest: 128 });
+    expect(saved).toMatchObject({
+      dataset: 'mnist',
+      model: 'lenet5',
+      epochs: 1,
+      batchSize: 64,
+      limitTrain: 256,
+      limitTest: 128,
+    });
     expect(resolveTrainConfig(readConfigFile(file, 'train'))).toEqual(saved);
   });
 
@@ -103,7 +121,9 @@ describe('train on a slice of the bundled MNIST (in-process run(argv))', () => {
     expect(ckpt.epoch).toBe(1);
     expect(ckpt.step).toBe(0);
     expect(Object.keys(ckpt.model)).toHaveLength(10);
-    expect(ckpt.optimizer.param_groups[0]).toMatchObject({ lr: 0.001, betas: [0.9, 0.999] });
+    const group = ckpt.optimizer.param_groups[0];
+    expect(group).toMatchObject({ initial_lr: 0.001, betas: [0.9, 0.999] });
+    expect(group.lr).toBeCloseTo(0.0007, 12); // the step schedule: x0.7 after the epoch
     expect(Object.keys(ckpt.optimizer.state)).toHaveLength(10); // Adam's exp_avg, exp_avg_sq per parameter
     expect(ckpt.config.model).toBe('lenet5');
     expect(typeof ckpt.rng.offset).toBe('number');
@@ -143,15 +163,23 @@ describe('train on a slice of the bundled MNIST (in-process run(argv))', () => {
       expect(p.label).toBe(String(p.predicted));
     }
     const missing = captureIO();
-    expect(await run(['predict', path.join(out, 'model.safetensors'), path.join(dir, 'nope.png')], missing.io)).toBe(1);
+    expect(
+      await run(['predict', path.join(out, 'model.safetensors'), path.join(dir, 'nope.png')], missing.io),
+    ).toBe(1);
     expect(missing.state.err).toContain('nope.png: no such file or folder');
   });
 
   it('prints only JSON lines with --json', async () => {
     const { io, state } = captureIO();
-    const code2 = await run([...SMALL, '--limit-train', '128', '--epochs', '1', '--json', '--out', path.join(dir, 'json')], io);
+    const code2 = await run(
+      [...SMALL, '--limit-train', '128', '--epochs', '1', '--json', '--out', path.join(dir, 'json')],
+      io,
+    );
     expect(code2).toBe(0);
-    const lines = state.out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = state.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0].event).toBe('start');
     expect(lines.map((l) => l.event)).toContain('epoch');
     expect(lines[lines.length - 1].event).toBe('summary');

@@ -1,11 +1,15 @@
 // LeNet-5 training step on the CPU backend (batch 64), A/B-interleaved in one process:
 //   node scripts/bench-lenet.mjs [rounds=5] [steps=20]
-// Configurations: simd on/off (setSimdEnabled) x storage pool on/off. Build tensor, autograd and nn first:
+// Configurations: simd on/off (setSimdEnabled) x storage pool on/off (CONFIGS=simd+pool,js to pick).
+// TIDY=1 runs each step inside torch.tidy(), releasing its tensors deterministically (without it,
+// the forward activations are only freed by FinalizationRegistry callbacks, which never run inside a
+// synchronous loop, so every step allocates fresh memory). Build tensor, autograd and nn first:
 //   pnpm --filter @torchlet/tensor --filter @torchlet/autograd --filter @torchlet/nn build
-import * as nn from '../../nn/dist/index.js';
+
 import { noGrad } from '../../autograd/dist/index.js';
-import * as torch from '../dist/index.js';
+import * as nn from '../../nn/dist/index.js';
 import { setSimdEnabled } from '../dist/cpu/simd/index.js';
+import * as torch from '../dist/index.js';
 
 const { F } = nn;
 class LeNet extends nn.Module {
@@ -42,7 +46,7 @@ const T = (k, f) => {
   prof[k] = (prof[k] ?? 0) + performance.now() - t0;
   return r;
 };
-function step() {
+function step0() {
   const loss = T('fwd', () => F.crossEntropy(net.call(x), y));
   T('zero', () => net.zeroGrad());
   T('bwd', () => loss.backward());
@@ -57,12 +61,13 @@ function step() {
   loss.dispose();
 }
 
+const step = process.env.TIDY ? () => torch.tidy(step0) : step0;
 const pool = torch.cpuBackend.pool;
 const POOL_BYTES = pool.maxBytes;
 const configs = {
-  'js': [false, false],
+  js: [false, false],
   'js+pool': [false, true],
-  'simd': [true, false],
+  simd: [true, false],
   'simd+pool': [true, true],
 };
 const only = process.env.CONFIGS?.split(',');
@@ -88,6 +93,6 @@ for (let r = 0; r < rounds; r++) {
 }
 for (const name of names)
   console.log(
-    `${name.padEnd(10)} ${(1000 * B / best[name]).toFixed(0).padStart(6)} samples/s  ${best[name].toFixed(2)} ms/step (best of ${rounds})`,
+    `${name.padEnd(10)} ${((1000 * B) / best[name]).toFixed(0).padStart(6)} samples/s  ${best[name].toFixed(2)} ms/step (best of ${rounds})`,
     JSON.stringify(split[name]),
   );

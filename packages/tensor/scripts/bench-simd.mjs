@@ -2,8 +2,9 @@
 //   node scripts/bench-simd.mjs [n=301056] [rounds=7]
 // Build first: npx tsc -p tsconfig.build.json. Inputs are random with ~50% negatives (data-dependent
 // branches in JavaScript), the default n is LeNet-5's first activation at batch 64.
-import { cpuBackend as be } from '../dist/index.js';
+
 import { setSimdEnabled, setSimdMinElements } from '../dist/cpu/simd/index.js';
+import { cpuBackend as be } from '../dist/index.js';
 
 const n = Number(process.argv[2] ?? 301056);
 const rounds = Number(process.argv[3] ?? 7);
@@ -39,7 +40,15 @@ const pooledV = view(pooled, [64, C, side >> 1, side >> 1], contiguous([64, C, s
 const idx = t('int32', [pooled.shape[0]], () => 0);
 const idxV = view(idx, pooledV.shape, pooledV.strides);
 const imgOut = view(o, img.shape, img.strides);
-const p2 = { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false, countIncludePad: true, divisorOverride: null };
+const p2 = {
+  kernel: [2, 2],
+  stride: [2, 2],
+  padding: [0, 0],
+  dilation: [1, 1],
+  ceilMode: false,
+  countIncludePad: true,
+  divisorOverride: null,
+};
 be.maxPool2d(img, pooledV, idxV, p2);
 const red = t('float32', [C]);
 const redV = view(red, [1, C, 1], [C, 1, 1]);
@@ -62,24 +71,48 @@ const cases = {
   leakyRelu: [n, () => be.unary('leakyRelu', x, o, [0.01])],
   'add same-shape': [n, () => be.binary('add', x, y, o)],
   'mul f32*bool': [n, () => be.binary('mul', x, m, o)],
-  'maximum': [n, () => be.binary('maximum', x, y, o)],
+  maximum: [n, () => be.binary('maximum', x, y, o)],
   'mul scalar 0.9 (f64)': [n, () => be.binary('mul', x, 0.9, o)],
   'mul scalar 0.5': [n, () => be.binary('mul', x, 0.5, o)],
   'gt scalar -> bool': [n, () => be.binary('gt', x, 0, ob)],
-  'add [R,120]+[120]': [n, () => be.binary('add', view(x, [n / 120, 120], [120, 1]), view(row, [n / 120, 120], [0, 1]), view(o, [n / 120, 120], [120, 1]))],
+  'add [R,120]+[120]': [
+    n,
+    () =>
+      be.binary(
+        'add',
+        view(x, [n / 120, 120], [120, 1]),
+        view(row, [n / 120, 120], [0, 1]),
+        view(o, [n / 120, 120], [120, 1]),
+      ),
+  ],
   'add [N,C,HW]+[C,1]': [n, () => be.binary('add', x4, view(bias, [64, C, HW], [0, 1, 0]), o4)],
-  'where': [n, () => be.where(m, x, y, o)],
+  where: [n, () => be.where(m, x, y, o)],
   'copy f32->bool': [n, () => be.copy(x, ob)],
   'sum over [0,2] (bias grad)': [n, () => be.reduce('sum', x4, [0, 2], redV)],
-  'sum last dim': [n, () => be.reduce('sum', view(x, [n / 120, 120], [120, 1]), [1], view(lastOut, [n / 120, 1], [1, 1]))],
-  'max last dim': [n, () => be.reduce('max', view(x, [n / 120, 120], [120, 1]), [1], view(lastOut, [n / 120, 1], [1, 1]))],
+  'sum last dim': [
+    n,
+    () => be.reduce('sum', view(x, [n / 120, 120], [120, 1]), [1], view(lastOut, [n / 120, 1], [1, 1])),
+  ],
+  'max last dim': [
+    n,
+    () => be.reduce('max', view(x, [n / 120, 120], [120, 1]), [1], view(lastOut, [n / 120, 1], [1, 1])),
+  ],
   'maxpool2x2 fwd (per input)': [n, () => be.maxPool2d(img, pooledV, idxV, p2)],
   'maxpool2x2 bwd (per input)': [n, () => be.maxPool2dBackward(pooledV, idxV, imgOut)],
   'conv1 fwd (per output)': [cy.shape.reduce((a, b) => a * b), () => be.conv2d(cx, cw, cb, cy, conv)],
-  'conv1 bwd weight (per dy)': [cy.shape.reduce((a, b) => a * b), () => be.conv2dBackwardWeight(cy, cx, cw, conv)],
+  'conv1 bwd weight (per dy)': [
+    cy.shape.reduce((a, b) => a * b),
+    () => be.conv2dBackwardWeight(cy, cx, cw, conv),
+  ],
   'conv2 fwd (per output)': [c2y.shape.reduce((a, b) => a * b), () => be.conv2d(c2x, c2w, null, c2y, conv2)],
-  'conv2 bwd input (per dx)': [c2x.shape.reduce((a, b) => a * b), () => be.conv2dBackwardInput(c2y, c2w, c2x, conv2)],
-  'conv2 bwd weight (per dy)': [c2y.shape.reduce((a, b) => a * b), () => be.conv2dBackwardWeight(c2y, c2x, c2w, conv2)],
+  'conv2 bwd input (per dx)': [
+    c2x.shape.reduce((a, b) => a * b),
+    () => be.conv2dBackwardInput(c2y, c2w, c2x, conv2),
+  ],
+  'conv2 bwd weight (per dy)': [
+    c2y.shape.reduce((a, b) => a * b),
+    () => be.conv2dBackwardWeight(c2y, c2x, c2w, conv2),
+  ],
 };
 const only = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
 const res = {};
@@ -103,5 +136,10 @@ for (const name of Object.keys(cases)) {
   if (only && !only.test(name)) continue;
   const js = res[`${name}|false`] ?? Number.NaN;
   const s = res[`${name}|true`];
-  console.log(name.padEnd(30), js.toFixed(3).padStart(8), s.toFixed(3).padStart(8), `${(js / s).toFixed(1)}x`.padStart(8));
+  console.log(
+    name.padEnd(30),
+    js.toFixed(3).padStart(8),
+    s.toFixed(3).padStart(8),
+    `${(js / s).toFixed(1)}x`.padStart(8),
+  );
 }

@@ -4,7 +4,15 @@
  * and every broadcast layout the SIMD paths take. Each case also checks that the SIMD path ran.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, Storage, TensorView, UnaryOp } from '../src/backend.js';
+import type {
+  BinaryOp,
+  Conv2dParams,
+  Pool2dParams,
+  ReduceOp,
+  Storage,
+  TensorView,
+  UnaryOp,
+} from '../src/backend.js';
 import { cpuBackend } from '../src/cpu/backend.js';
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from '../src/cpu/conv.js';
 import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from '../src/cpu/elementwise.js';
@@ -26,7 +34,7 @@ import {
   simdUnary,
   simdWhere,
 } from '../src/cpu/simd/index.js';
-import { type DType, type TypedArray, arrayFor } from '../src/dtype.js';
+import { arrayFor, type DType, type TypedArray } from '../src/dtype.js';
 
 // A small deterministic generator (xorshift), so failures reproduce.
 let seed = 0x9e3779b9;
@@ -37,7 +45,19 @@ function rand(): number {
   return (seed >>> 0) / 4294967296;
 }
 
-const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1, -1, 0.5, -2.5, 3e38, 1e-40];
+const SPECIAL = [
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -2.5,
+  3e38,
+  1e-40,
+];
 
 /** Random float32 values: normals, a share of specials, and small integers (ties, equal values). */
 function values(n: number, specials = true): number[] {
@@ -61,13 +81,18 @@ const contiguous = (shape: number[]) => {
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A view of `shape` (strides default contiguous) at `offset` into fresh storage filled with `fill`. */
-function tensor(dtype: DType, shape: number[], opts: { offset?: number; strides?: number[]; vals?: number[] } = {}): TensorView {
+function tensor(
+  dtype: DType,
+  shape: number[],
+  opts: { offset?: number; strides?: number[]; vals?: number[] } = {},
+): TensorView {
   const offset = opts.offset ?? 0;
   const strides = opts.strides ?? contiguous(shape);
   let span = 1;
   for (let d = 0; d < shape.length; d++) span += (shape[d] - 1) * Math.abs(strides[d]);
   const data = arrayFor(dtype, offset + span + 3);
-  const vals = opts.vals ?? (dtype === 'bool' ? values(data.length).map((v) => +(v > 0)) : values(data.length));
+  const vals =
+    opts.vals ?? (dtype === 'bool' ? values(data.length).map((v) => +(v > 0)) : values(data.length));
   for (let i = 0; i < data.length; i++) data[i] = dtype === 'int32' ? Math.trunc(vals[i] || 0) : vals[i];
   return { storage: storage(dtype, data), shape, strides, offset, dtype };
 }
@@ -92,7 +117,13 @@ function expectSame(got: TensorView, want: TensorView, what: string, zeroSign = 
 }
 
 /** JS reference (SIMD off) and SIMD result (direct call, must take the fast path) of one kernel. */
-function check(what: string, out: TensorView, js: (o: TensorView) => void, simd: (o: TensorView) => boolean, zeroSign = true) {
+function check(
+  what: string,
+  out: TensorView,
+  js: (o: TensorView) => void,
+  simd: (o: TensorView) => boolean,
+  zeroSign = true,
+) {
   const want = outLike(out);
   setSimdEnabled(false);
   js(want);
@@ -138,7 +169,12 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
     for (const n of LENGTHS) {
       const x = tensor('float32', [n], { offset: n % 3 });
       const out = tensor('float32', [n], { offset: 1 });
-      check(`${op}[${n}]`, out, (o) => unaryKernel(op, x, o, params), (o) => simdUnary(op, x, o, params));
+      check(
+        `${op}[${n}]`,
+        out,
+        (o) => unaryKernel(op, x, o, params),
+        (o) => simdUnary(op, x, o, params),
+      );
     }
   });
 
@@ -146,7 +182,12 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
     for (const n of LENGTHS) {
       const x = tensor('float32', [n], { offset: 2 });
       const out = tensor('bool', [n], { offset: 1 });
-      check(`${op}[${n}]`, out, (o) => unaryKernel(op, x, o), (o) => simdUnary(op, x, o, []));
+      check(
+        `${op}[${n}]`,
+        out,
+        (o) => unaryKernel(op, x, o),
+        (o) => simdUnary(op, x, o, []),
+      );
     }
   });
 
@@ -176,13 +217,29 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
         const a = tensor(ka, [n], { offset: 3 });
         const b = tensor(kb, [n], { offset: 0 });
         const out = tensor(outDtype(op), [n], { offset: 2 });
-        check(`${op} ${ka},${kb} [${n}]`, out, (o) => binaryKernel(op, a, b, o), (o) => simdBinary(op, a, b, o));
+        check(
+          `${op} ${ka},${kb} [${n}]`,
+          out,
+          (o) => binaryKernel(op, a, b, o),
+          (o) => simdBinary(op, a, b, o),
+        );
       }
     }
   });
 
   it.each(all)('binary %s with a scalar on either side', (op) => {
-    const scalars = [2, -0.5, 0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.1, 0.9, 1e39];
+    const scalars = [
+      2,
+      -0.5,
+      0,
+      -0,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      0.1,
+      0.9,
+      1e39,
+    ];
     for (const n of [5, 1023]) {
       const x = tensor('float32', [n], { offset: 1 });
       const out = tensor(outDtype(op), [n]);
@@ -193,59 +250,104 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
           expect(simdBinary(op, x, s, outLike(out))).toBe(false);
           continue;
         }
-        check(`${op}(x, ${s})`, out, (o) => binaryKernel(op, x, s, o), (o) => simdBinary(op, x, s, o));
-        check(`${op}(${s}, x)`, out, (o) => binaryKernel(op, s, x, o), (o) => simdBinary(op, s, x, o));
+        check(
+          `${op}(x, ${s})`,
+          out,
+          (o) => binaryKernel(op, x, s, o),
+          (o) => simdBinary(op, x, s, o),
+        );
+        check(
+          `${op}(${s}, x)`,
+          out,
+          (o) => binaryKernel(op, s, x, o),
+          (o) => simdBinary(op, s, x, o),
+        );
       }
       // a one-element tensor broadcast like a scalar
       const one = tensor('float32', [1], { offset: 2, vals: [0, 0, -1.5, 0, 0, 0] });
       const bx = { ...one, shape: [n], strides: [0] };
-      check(`${op}(x, [1])`, out, (o) => binaryKernel(op, x, bx, o), (o) => simdBinary(op, x, bx, o));
+      check(
+        `${op}(x, [1])`,
+        out,
+        (o) => binaryKernel(op, x, bx, o),
+        (o) => simdBinary(op, x, bx, o),
+      );
     }
   });
 
-  it.each(all)('binary %s broadcast along leading dims ([R, C] op [C]) and trailing dims ([R, M, C] op [M, 1])', (op) => {
-    for (const [R, C] of [
-      [1, 5],
-      [2, 3],
-      [7, 4],
-      [3, 17],
-      [64, 120],
-      [2, 9000],
-    ]) {
-      const a = tensor('float32', [R, C], { offset: 2 });
-      const row = tensor('float32', [C], { offset: 1 });
-      const brow = { ...row, shape: [R, C], strides: [0, 1] };
-      const out = tensor(outDtype(op), [R, C]);
-      check(`${op} [${R},${C}]+[${C}]`, out, (o) => binaryKernel(op, a, brow, o), (o) => simdBinary(op, a, brow, o));
-      check(`${op} [${C}]+[${R},${C}]`, out, (o) => binaryKernel(op, brow, a, o), (o) => simdBinary(op, brow, a, o));
-    }
-    for (const [R, M, C] of [
-      [1, 3, 5],
-      [2, 3, 4],
-      [3, 6, 7],
-      [4, 16, 25],
-      [1, 2, 17000],
-    ]) {
-      const a = tensor('float32', [R, M, C], { offset: 3 });
-      const col = tensor('float32', [M], { offset: 2 });
-      const bcol = { ...col, shape: [R, M, C], strides: [0, 1, 0] };
-      const out = tensor(outDtype(op), [R, M, C]);
-      check(`${op} [${R},${M},${C}]+[${M},1]`, out, (o) => binaryKernel(op, a, bcol, o), (o) => simdBinary(op, a, bcol, o));
-      check(`${op} [${M},1]+[${R},${M},${C}]`, out, (o) => binaryKernel(op, bcol, a, o), (o) => simdBinary(op, bcol, a, o));
-    }
-    // [N, C, H, W] + [1, C, 1, 1] as the dispatcher passes it (4-d, zero strides)
-    const x = tensor('float32', [2, 3, 4, 5]);
-    const bias = tensor('float32', [3]);
-    const b4 = { ...bias, shape: [2, 3, 4, 5], strides: [0, 1, 0, 0] };
-    check(`${op} NCHW + C11`, tensor(outDtype(op), [2, 3, 4, 5]), (o) => binaryKernel(op, x, b4, o), (o) => simdBinary(op, x, b4, o));
-  });
+  it.each(all)(
+    'binary %s broadcast along leading dims ([R, C] op [C]) and trailing dims ([R, M, C] op [M, 1])',
+    (op) => {
+      for (const [R, C] of [
+        [1, 5],
+        [2, 3],
+        [7, 4],
+        [3, 17],
+        [64, 120],
+        [2, 9000],
+      ]) {
+        const a = tensor('float32', [R, C], { offset: 2 });
+        const row = tensor('float32', [C], { offset: 1 });
+        const brow = { ...row, shape: [R, C], strides: [0, 1] };
+        const out = tensor(outDtype(op), [R, C]);
+        check(
+          `${op} [${R},${C}]+[${C}]`,
+          out,
+          (o) => binaryKernel(op, a, brow, o),
+          (o) => simdBinary(op, a, brow, o),
+        );
+        check(
+          `${op} [${C}]+[${R},${C}]`,
+          out,
+          (o) => binaryKernel(op, brow, a, o),
+          (o) => simdBinary(op, brow, a, o),
+        );
+      }
+      for (const [R, M, C] of [
+        [1, 3, 5],
+        [2, 3, 4],
+        [3, 6, 7],
+        [4, 16, 25],
+        [1, 2, 17000],
+      ]) {
+        const a = tensor('float32', [R, M, C], { offset: 3 });
+        const col = tensor('float32', [M], { offset: 2 });
+        const bcol = { ...col, shape: [R, M, C], strides: [0, 1, 0] };
+        const out = tensor(outDtype(op), [R, M, C]);
+        check(
+          `${op} [${R},${M},${C}]+[${M},1]`,
+          out,
+          (o) => binaryKernel(op, a, bcol, o),
+          (o) => simdBinary(op, a, bcol, o),
+        );
+        check(
+          `${op} [${M},1]+[${R},${M},${C}]`,
+          out,
+          (o) => binaryKernel(op, bcol, a, o),
+          (o) => simdBinary(op, bcol, a, o),
+        );
+      }
+      // [N, C, H, W] + [1, C, 1, 1] as the dispatcher passes it (4-d, zero strides)
+      const x = tensor('float32', [2, 3, 4, 5]);
+      const bias = tensor('float32', [3]);
+      const b4 = { ...bias, shape: [2, 3, 4, 5], strides: [0, 1, 0, 0] };
+      check(
+        `${op} NCHW + C11`,
+        tensor(outDtype(op), [2, 3, 4, 5]),
+        (o) => binaryKernel(op, x, b4, o),
+        (o) => simdBinary(op, x, b4, o),
+      );
+    },
+  );
 
   it('binary layouts without a SIMD loop fall back', () => {
     const a = tensor('float32', [4, 6]);
     const t = tensor('float32', [6, 4]);
     const tt = { ...t, shape: [4, 6], strides: [1, 4] };
     expect(simdBinary('add', a, tt, tensor('float32', [4, 6]))).toBe(false);
-    expect(simdBinary('add', tensor('int32', [8]), tensor('float32', [8]), tensor('float32', [8]))).toBe(false);
+    expect(simdBinary('add', tensor('int32', [8]), tensor('float32', [8]), tensor('float32', [8]))).toBe(
+      false,
+    );
     expect(simdBinary('pow', a, a, tensor('float32', [4, 6]))).toBe(false);
   });
 
@@ -261,36 +363,78 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
         [-1.5, b],
         [Number.NaN, 0.1],
       ] as [TensorView | number, TensorView | number][])
-        check(`where[${n}]`, out, (o) => whereKernel(c, x, y, o), (o) => simdWhere(c, x, y, o));
+        check(
+          `where[${n}]`,
+          out,
+          (o) => whereKernel(c, x, y, o),
+          (o) => simdWhere(c, x, y, o),
+        );
     }
   });
 
   it('copy (float32 -> bool, float32, int32 -> float32) and fill', () => {
     for (const n of LENGTHS.filter((n) => n >= 16)) {
       const x = tensor('float32', [n], { offset: 2 });
-      check(`copy f32->bool [${n}]`, tensor('bool', [n], { offset: 1 }), (o) => copyKernel(x, o), (o) => simdCopy(x, o));
-      check(`copy f32->f32 [${n}]`, tensor('float32', [n], { offset: 1 }), (o) => copyKernel(x, o), (o) => simdCopy(x, o));
+      check(
+        `copy f32->bool [${n}]`,
+        tensor('bool', [n], { offset: 1 }),
+        (o) => copyKernel(x, o),
+        (o) => simdCopy(x, o),
+      );
+      check(
+        `copy f32->f32 [${n}]`,
+        tensor('float32', [n], { offset: 1 }),
+        (o) => copyKernel(x, o),
+        (o) => simdCopy(x, o),
+      );
       const i = tensor('int32', [n], { offset: 2 });
-      check(`copy i32->f32 [${n}]`, tensor('float32', [n]), (o) => copyKernel(i, o), (o) => simdCopy(i, o));
-      check(`copy f32->i32 [${n}]`, tensor('int32', [n]), (o) => copyKernel(x, o), (o) => simdCopy(x, o));
+      check(
+        `copy i32->f32 [${n}]`,
+        tensor('float32', [n]),
+        (o) => copyKernel(i, o),
+        (o) => simdCopy(i, o),
+      );
+      check(
+        `copy f32->i32 [${n}]`,
+        tensor('int32', [n]),
+        (o) => copyKernel(x, o),
+        (o) => simdCopy(x, o),
+      );
       for (const [dt, v] of [
         ['float32', 0.1],
         ['bool', 0.5],
         ['int32', -2.7],
       ] as [DType, number][])
-        check(`fill ${dt} ${v} [${n}]`, tensor(dt, [n], { offset: 1 }), (o) => fillKernel(o, v), (o) => simdFill(o, v));
+        check(
+          `fill ${dt} ${v} [${n}]`,
+          tensor(dt, [n], { offset: 1 }),
+          (o) => fillKernel(o, v),
+          (o) => simdFill(o, v),
+        );
     }
   });
 
   const reductions: [number[], number[]][] = [
     [[7, 5, 9], [2]],
     [[7, 5, 9], [0]],
-    [[7, 5, 9], [0, 2]],
-    [[7, 5, 9], [0, 1, 2]],
-    [[64, 6, 28, 28], [0, 2, 3]],
+    [
+      [7, 5, 9],
+      [0, 2],
+    ],
+    [
+      [7, 5, 9],
+      [0, 1, 2],
+    ],
+    [
+      [64, 6, 28, 28],
+      [0, 2, 3],
+    ],
     [[64, 120], [0]],
     [[64, 10], [1]],
-    [[3, 1, 2], [1, 2]],
+    [
+      [3, 1, 2],
+      [1, 2],
+    ],
     [[2, 20000], [1]],
     [[2, 3], [1]],
     [[1023], [0]],
@@ -298,7 +442,10 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
   ];
   it.each(['sum', 'max', 'min'] as ReduceOp[])('reduce %s over leading/trailing blocks', (op) => {
     for (const [shape, dims] of reductions) {
-      const x = tensor('float32', shape, { offset: 5, vals: values(numel(shape) + 10, op !== 'sum' || shape.length === 2) });
+      const x = tensor('float32', shape, {
+        offset: 5,
+        vals: values(numel(shape) + 10, op !== 'sum' || shape.length === 2),
+      });
       const outShape = shape.map((s, d) => (dims.includes(d) ? 1 : s));
       const out = tensor('float32', outShape);
       // sums accumulate in float64 in both; the order differs, which can move a float32 result by 1 ulp
@@ -354,9 +501,15 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
       const g = dataOf(got);
       const wv = dataOf(want);
       for (let i = 0; i < g.length; i++)
-        if (!(Math.abs(g[i] - wv[i]) <= 1e-5 * (1 + Math.abs(wv[i])))) throw new Error(`${what} @${i}: ${g[i]} vs ${wv[i]}`);
+        if (!(Math.abs(g[i] - wv[i]) <= 1e-5 * (1 + Math.abs(wv[i]))))
+          throw new Error(`${what} @${i}: ${g[i]} vs ${wv[i]}`);
     };
-    const run = (what: string, out: TensorView, js: (o: TensorView) => void, simd: (o: TensorView) => boolean) => {
+    const run = (
+      what: string,
+      out: TensorView,
+      js: (o: TensorView) => void,
+      simd: (o: TensorView) => boolean,
+    ) => {
       const want = outLike(out);
       setSimdEnabled(false);
       js(want);
@@ -365,14 +518,30 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
       expect(simd(got), `${what}: SIMD path taken`).toBe(true);
       close(got, want, what);
     };
-    run('forward', y, (o) => conv2dKernel(x, w, bias, o, p), (o) => simdConv2d(x, w, bias, o, p));
-    run('forward without bias', y, (o) => conv2dKernel(x, w, null, o, p), (o) => simdConv2d(x, w, null, o, p));
-    const dy = tensor('float32', [N, O, OH, OW], { offset: 2, vals: values(numel(y.shape) + 5, false) });
-    run('backward input', tensor('float32', xs, { offset: 1 }), (o) => conv2dBackwardInputKernel(dy, w, o, p), (o) =>
-      simdConv2dBackwardInput(dy, w, o, p),
+    run(
+      'forward',
+      y,
+      (o) => conv2dKernel(x, w, bias, o, p),
+      (o) => simdConv2d(x, w, bias, o, p),
     );
-    run('backward weight', tensor('float32', ws, { offset: 2 }), (o) => conv2dBackwardWeightKernel(dy, x, o, p), (o) =>
-      simdConv2dBackwardWeight(dy, x, o, p),
+    run(
+      'forward without bias',
+      y,
+      (o) => conv2dKernel(x, w, null, o, p),
+      (o) => simdConv2d(x, w, null, o, p),
+    );
+    const dy = tensor('float32', [N, O, OH, OW], { offset: 2, vals: values(numel(y.shape) + 5, false) });
+    run(
+      'backward input',
+      tensor('float32', xs, { offset: 1 }),
+      (o) => conv2dBackwardInputKernel(dy, w, o, p),
+      (o) => simdConv2dBackwardInput(dy, w, o, p),
+    );
+    run(
+      'backward weight',
+      tensor('float32', ws, { offset: 2 }),
+      (o) => conv2dBackwardWeightKernel(dy, x, o, p),
+      (o) => simdConv2dBackwardWeight(dy, x, o, p),
     );
   });
 
@@ -398,7 +567,13 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
     // small integers make ties common; NaNs test propagation and first-NaN-wins
     const vals = Array.from({ length: numel(xs) + 8 }, () => {
       const r = rand();
-      return r < 0.05 ? Number.NaN : r < 0.1 ? Number.NEGATIVE_INFINITY : r < 0.15 ? -0 : Math.floor(rand() * 4) - 1;
+      return r < 0.05
+        ? Number.NaN
+        : r < 0.1
+          ? Number.NEGATIVE_INFINITY
+          : r < 0.15
+            ? -0
+            : Math.floor(rand() * 4) - 1;
     });
     const x = tensor('float32', xs, { offset: 3, vals });
     const y = tensor('float32', [N, C, OH, OW], { offset: 1 });
@@ -414,8 +589,11 @@ describe.runIf(simdAvailable())('SIMD kernels match the JavaScript kernels', () 
     expectSame(gotY, wantY, 'max pool values');
     expectSame(gotI, wantI, 'max pool indices');
     const dy = tensor('float32', [N, C, OH, OW], { offset: 1, vals: values(numel(y.shape) + 2, false) });
-    check('max pool backward', tensor('float32', xs, { offset: 2 }), (o) => maxPool2dBackwardKernel(dy, wantI, o), (o) =>
-      simdMaxPool2dBackward(dy, wantI, o),
+    check(
+      'max pool backward',
+      tensor('float32', xs, { offset: 2 }),
+      (o) => maxPool2dBackwardKernel(dy, wantI, o),
+      (o) => simdMaxPool2dBackward(dy, wantI, o),
     );
     // other windows stay in JavaScript
     expect(simdMaxPool2d(x, outLike(y), outLike(idx), pool(3, 2))).toBe(false);

@@ -14,7 +14,12 @@ import { Tensor } from '@torchlet/tensor';
 import type { TrainConfig } from '../cli/config.js';
 import { CliError } from '../errors.js';
 import { decodeJson, encodeJson } from './json.js';
-import { readSafetensorsFile, type SafeTensor, SafetensorsError, writeSafetensorsFile } from './safetensors.js';
+import {
+  readSafetensorsFile,
+  type SafeTensor,
+  SafetensorsError,
+  writeSafetensorsFile,
+} from './safetensors.js';
 import { fromSafeTensor, toSafeTensor } from './tensors.js';
 
 export const CHECKPOINT_FORMAT = 'torchlet-trainer-checkpoint';
@@ -95,18 +100,25 @@ export async function saveCheckpoint(file: string, data: CheckpointData): Promis
 
 function metaJson(file: string, metadata: Record<string, string>, key: string): unknown {
   const text = metadata[key];
-  if (text === undefined) throw new SafetensorsError(file, `not a complete Torchlet checkpoint: the metadata has no '${key}'`);
+  if (text === undefined)
+    throw new SafetensorsError(file, `not a complete Torchlet checkpoint: the metadata has no '${key}'`);
   try {
     return decodeJson(text);
   } catch (e) {
-    throw new SafetensorsError(file, `metadata '${key}' is not valid JSON (${(e as Error).message}): the checkpoint is corrupt`);
+    throw new SafetensorsError(
+      file,
+      `metadata '${key}' is not valid JSON (${(e as Error).message}): the checkpoint is corrupt`,
+    );
   }
 }
 
 function metaInt(file: string, metadata: Record<string, string>, key: string): number {
   const v = metaJson(file, metadata, key);
   if (!Number.isSafeInteger(v) || (v as number) < 0) {
-    throw new SafetensorsError(file, `metadata '${key}' should be a non-negative integer, got ${JSON.stringify(v)}`);
+    throw new SafetensorsError(
+      file,
+      `metadata '${key}' should be a non-negative integer, got ${JSON.stringify(v)}`,
+    );
   }
   return v as number;
 }
@@ -125,11 +137,15 @@ export function loadCheckpoint(file: string, device?: string): CheckpointData {
       );
     }
     if (metadata['torchlet.version'] !== CHECKPOINT_VERSION) {
-      throw new SafetensorsError(file, `checkpoint version ${metadata['torchlet.version']} is not supported (expected ${CHECKPOINT_VERSION})`);
+      throw new SafetensorsError(
+        file,
+        `checkpoint version ${metadata['torchlet.version']} is not supported (expected ${CHECKPOINT_VERSION})`,
+      );
     }
     const tensor = (name: string): Tensor => {
       const st = tensors.get(name);
-      if (!st) throw new SafetensorsError(file, `the checkpoint refers to tensor '${name}', which it does not hold`);
+      if (!st)
+        throw new SafetensorsError(file, `the checkpoint refers to tensor '${name}', which it does not hold`);
       return fromSafeTensor(name, st, file, device);
     };
     const model: StateDict = {};
@@ -213,8 +229,10 @@ export function loadWeights(file: string, device?: string): { state: StateDict; 
     } else {
       if (metadata['torchlet.model']) meta.model = metadata['torchlet.model'];
       if (metadata['torchlet.dataset']) meta.dataset = metadata['torchlet.dataset'];
-      if (metadata['torchlet.classes']) meta.classes = metaJson(file, metadata, 'torchlet.classes') as string[];
-      if (metadata['torchlet.config']) meta.config = metaJson(file, metadata, 'torchlet.config') as Record<string, unknown>;
+      if (metadata['torchlet.classes'])
+        meta.classes = metaJson(file, metadata, 'torchlet.classes') as string[];
+      if (metadata['torchlet.config'])
+        meta.config = metaJson(file, metadata, 'torchlet.config') as Record<string, unknown>;
     }
     return { state, meta };
   } catch (e) {

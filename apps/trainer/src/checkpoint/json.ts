@@ -3,7 +3,9 @@
  * starts at Infinity), as `{"$number": "Infinity"}`.
  */
 export function encodeJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v));
+  return JSON.stringify(value, (_k, v) =>
+    typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v,
+  );
 }
 
 export function decodeJson(text: string): unknown {

@@ -170,7 +170,10 @@ export function fromTypedArray(dtype: SafeDType, shape: readonly number[], array
  * The bytes of a safetensors file: [8-byte header length, header, data] (three chunks, so a large
  * model is not copied into one buffer). Tensors are stored in the order given.
  */
-export function serialize(tensors: Iterable<[string, SafeTensor]>, metadata: Record<string, string> = {}): Uint8Array[] {
+export function serialize(
+  tensors: Iterable<[string, SafeTensor]>,
+  metadata: Record<string, string> = {},
+): Uint8Array[] {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -245,14 +248,18 @@ export function parse(bytes: Uint8Array, source = '<buffer>'): SafetensorsFile {
     );
   }
   const n = Number(n64);
-  if (n < 2) fail(`not a valid safetensors file: the header length is ${n} bytes, too short for a JSON header`);
-  if (n > MAX_HEADER_BYTES) fail(`the header length is ${n} bytes, more than the limit of ${MAX_HEADER_BYTES}`);
+  if (n < 2)
+    fail(`not a valid safetensors file: the header length is ${n} bytes, too short for a JSON header`);
+  if (n > MAX_HEADER_BYTES)
+    fail(`the header length is ${n} bytes, more than the limit of ${MAX_HEADER_BYTES}`);
   let header: unknown;
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
     header = JSON.parse(text);
   } catch (e) {
-    fail(`the header is not valid JSON (${(e as Error).message}): the file is corrupt or not a safetensors file`);
+    fail(
+      `the header is not valid JSON (${(e as Error).message}): the file is corrupt or not a safetensors file`,
+    );
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     fail('the header is not a JSON object');
@@ -292,7 +299,9 @@ export function parse(bytes: Uint8Array, source = '<buffer>'): SafetensorsFile {
       !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
       offsets[0] > offsets[1]
     ) {
-      fail(`tensor '${name}': data_offsets ${JSON.stringify(offsets)} is not a pair [begin, end] with begin <= end`);
+      fail(
+        `tensor '${name}': data_offsets ${JSON.stringify(offsets)} is not a pair [begin, end] with begin <= end`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     const needed = numelOf(shape as number[]) * ITEM_SIZE[dtype];
@@ -318,7 +327,8 @@ export function parse(bytes: Uint8Array, source = '<buffer>'): SafetensorsFile {
         `tensors '${prev.name}' [${prev.begin}, ${prev.end}] and '${cur.name}' [${cur.begin}, ${cur.end}] overlap`,
       );
     }
-    if (cur.begin > covered) fail(`data bytes ${covered}..${cur.begin} belong to no tensor (a gap before '${cur.name}')`);
+    if (cur.begin > covered)
+      fail(`data bytes ${covered}..${cur.begin} belong to no tensor (a gap before '${cur.name}')`);
     covered = cur.end;
   }
   if (covered !== dataLength) {

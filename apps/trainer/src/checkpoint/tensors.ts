@@ -1,6 +1,7 @@
 /** Torchlet tensors <-> safetensors entries. */
-import * as torch from '@torchlet/tensor';
+
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { fromTypedArray, type SafeTensor, SafetensorsError, typedArrayOf } from './safetensors.js';
 
 const INT32_MIN = -(2 ** 31);
@@ -20,7 +21,11 @@ export async function toSafeTensor(t: Tensor): Promise<SafeTensor> {
     case 'float64':
       return fromTypedArray('F64', shape, Float64Array.from(data as Float64Array));
     case 'int32':
-      return fromTypedArray('I64', shape, BigInt64Array.from(data as Int32Array, (v) => BigInt(v)));
+      return fromTypedArray(
+        'I64',
+        shape,
+        BigInt64Array.from(data as Int32Array, (v) => BigInt(v)),
+      );
     case 'bool':
       return fromTypedArray('BOOL', shape, Uint8Array.from(data as Uint8Array));
   }
@@ -45,7 +50,8 @@ export function fromSafeTensor(name: string, st: SafeTensor, source: string, dev
     case 'BOOL': {
       const b = values as Uint8Array;
       for (let i = 0; i < b.length; i++) {
-        if (b[i] > 1) throw new SafetensorsError(source, `tensor '${name}': BOOL element ${i} is ${b[i]}, not 0 or 1`);
+        if (b[i] > 1)
+          throw new SafetensorsError(source, `tensor '${name}': BOOL element ${i} is ${b[i]}, not 0 or 1`);
       }
       return torch.tensor(b, { ...opts, dtype: 'bool' });
     }
@@ -73,7 +79,10 @@ export function fromSafeTensor(name: string, st: SafeTensor, source: string, dev
 }
 
 /** Every tensor of a state dict as safetensors entries, prefixed. */
-export async function stateToSafeTensors(state: Record<string, Tensor>, prefix = ''): Promise<[string, SafeTensor][]> {
+export async function stateToSafeTensors(
+  state: Record<string, Tensor>,
+  prefix = '',
+): Promise<[string, SafeTensor][]> {
   const out: [string, SafeTensor][] = [];
   for (const [k, t] of Object.entries(state)) out.push([prefix + k, await toSafeTensor(t)]);
   return out;

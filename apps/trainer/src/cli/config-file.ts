@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Command } from './options.js';
-import { convertValue, type OptionValues, optionForKey, suggest } from './parse.js';
 import { OPTIONS } from './options.js';
+import { convertValue, type OptionValues, optionForKey, suggest } from './parse.js';
 
 /**
  * Reads a `--config` JSON file: an object whose keys are option names (`batch-size` or `batchSize`)
@@ -24,13 +24,18 @@ export function readConfigFile(file: string, command: Command): OptionValues {
     throw new UsageError(`--config ${file}: not valid JSON (${(e as Error).message})`);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new UsageError(`--config ${file}: expected a JSON object of options, like {"model": "lenet5", "epochs": 3}`);
+    throw new UsageError(
+      `--config ${file}: expected a JSON object of options, like {"model": "lenet5", "epochs": 3}`,
+    );
   }
   const values: OptionValues = {};
   for (const [key, raw] of Object.entries(data as Record<string, unknown>)) {
     const spec = optionForKey(key);
     if (!spec || spec.key === 'config' || spec.key === 'help') {
-      const hint = suggest(key, OPTIONS.map((o) => o.name));
+      const hint = suggest(
+        key,
+        OPTIONS.map((o) => o.name),
+      );
       throw new UsageError(
         `--config ${file}: unknown option "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
       );

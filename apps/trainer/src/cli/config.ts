@@ -35,7 +35,10 @@ export interface RunSwitches {
 }
 
 /** Defaults per optimizer, for a model whose recipe uses another optimizer. */
-const OPTIMIZER_DEFAULTS: Record<TrainConfig['optimizer'], { lr: number; momentum: number; weightDecay: number }> = {
+const OPTIMIZER_DEFAULTS: Record<
+  TrainConfig['optimizer'],
+  { lr: number; momentum: number; weightDecay: number }
+> = {
   sgd: { lr: 0.01, momentum: 0.9, weightDecay: 0 },
   adam: { lr: 1e-3, momentum: 0, weightDecay: 0 },
   adamw: { lr: 1e-3, momentum: 0, weightDecay: 0.01 },
@@ -105,7 +108,13 @@ export function runSwitches(given: OptionValues): RunSwitches {
 }
 
 /** What may change when resuming: everything else must match the checkpoint's run. */
-const RESUMABLE_CHANGES: readonly (keyof TrainConfig)[] = ['epochs', 'dataDir', 'device', 'workers', 'limitTest'];
+const RESUMABLE_CHANGES: readonly (keyof TrainConfig)[] = [
+  'epochs',
+  'dataDir',
+  'device',
+  'workers',
+  'limitTest',
+];
 
 const FLAG_OF: Record<string, string> = {
   dataDir: 'data-dir',

@@ -48,7 +48,7 @@ function modelLines(): string[] {
       (r.momentum ? ` momentum ${r.momentum}` : '') +
       (r.weightDecay ? ` wd ${r.weightDecay}` : '') +
       `, batch ${r.batchSize}, ${r.epochs} epoch${r.epochs > 1 ? 's' : ''}, ${r.loss}` +
-      (r.scheduler ? `, ${r.scheduler}` : '') +
+      (r.scheduler && r.scheduler !== 'none' ? `, ${r.scheduler} schedule` : '') +
       (r.augment ? ', augment' : '');
     const head = `  ${m.name}`.padEnd(COL);
     const body = wrap(`(${m.source}) ${m.description}. Defaults: ${recipe}.`, COL);
@@ -71,7 +71,7 @@ export function helpText(command?: Command): string {
     if (command === 'eval') {
       lines.push(
         ...wrap(
-          'Evaluates saved weights on the test split: loss, accuracy, per-class accuracy and the confusion matrix. WEIGHTS is a run\'s model.safetensors or checkpoint.safetensors (they name their model and dataset), or a PyTorch state dict saved as safetensors (then give --model and --dataset).',
+          "Evaluates saved weights on the test split: loss, accuracy, per-class accuracy and the confusion matrix. WEIGHTS is a run's model.safetensors or checkpoint.safetensors (they name their model and dataset), or a PyTorch state dict saved as safetensors (then give --model and --dataset).",
           0,
         ),
         '',
@@ -79,7 +79,7 @@ export function helpText(command?: Command): string {
     } else if (command === 'predict') {
       lines.push(
         ...wrap(
-          'Classifies image files (PNG, JPEG, WebP, GIF, TIFF, AVIF; folders: the images in them). Each is decoded with sharp as the dataset\'s channels, resized to its size and normalised as in training; prints the most likely class and all probabilities. MNIST images should look like MNIST: a light digit on a dark background.',
+          "Classifies image files (PNG, JPEG, WebP, GIF, TIFF, AVIF; folders: the images in them). Each is decoded with sharp as the dataset's channels, resized to its size and normalised as in training; prints the most likely class and all probabilities. MNIST images should look like MNIST: a light digit on a dark background.",
           0,
         ),
         '',
@@ -94,12 +94,15 @@ export function helpText(command?: Command): string {
     'Fashion-MNIST or CIFAR-10, shows its progress and leaves a run folder.',
     '',
     'Usage:',
-    `  ${USAGE.train.padEnd(72)}train (the default command)`,
-    `  ${USAGE.eval.padEnd(72)}test-set accuracy of saved weights`,
-    `  ${USAGE.predict.padEnd(72)}class probabilities of images`,
+    `  ${USAGE.train}`,
+    '      train a model (the default command)',
+    `  ${USAGE.eval}`,
+    '      loss, accuracy, per-class accuracy and confusion matrix of saved weights on the test split',
+    `  ${USAGE.predict}`,
+    '      class probabilities of image files',
     '  From the repository root: pnpm trainer [command] [options]. `COMMAND --help` shows one command.',
     '',
-    'Options (the command line wins over --config, which wins over the model\'s defaults):',
+    "Options (the command line wins over --config, which wins over the model's defaults):",
     ...optionLines(undefined),
     '',
     'Models (each brings default training settings, used where no option sets them):',
@@ -114,7 +117,7 @@ export function helpText(command?: Command): string {
     '',
     'Examples:',
     '  pnpm trainer                                      lenet5 on the bundled MNIST, 3 epochs (>= 98.5%)',
-    '  pnpm trainer --model mnist-dropout                seed 001\'s network and nll loss',
+    "  pnpm trainer --model mnist-dropout                seed 001's network and nll loss",
     '  pnpm trainer --epochs 1 --limit-train 6000 --quiet',
     '  pnpm trainer --dataset cifar10 --data-dir ~/data --model resnet-small',
     '  pnpm trainer --resume runs/mnist-lenet5-20250101-120000/checkpoint.safetensors --epochs 5',

@@ -59,7 +59,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'choice',
     choices: MODEL_NAMES,
     arg: 'NAME',
-    help: 'the network (see "Models" below)',
+    help: 'the network (the models are listed in --help)',
     defaultText: 'lenet5',
     commands: ALL,
   },
@@ -89,8 +89,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'int',
     min: 1,
     arg: 'N',
-    help: 'images per step (and per evaluation batch)',
-    defaultText: "the model's (lenet5: 64)",
+    help: 'images per training step; evaluation uses batches of at least 500',
+    defaultText: "train: the model's (lenet5: 64); eval: 500",
     commands: ALL,
   },
   {
@@ -141,7 +141,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     choices: SCHEDULERS,
     arg: 'NAME',
     help: 'none; step (x0.7 every epoch); cosine (to 0 over the run, per step); onecycle (per step, peak --lr); plateau (x0.1 when validation loss stalls)',
-    defaultText: "the model's (lenet5: none)",
+    defaultText: "the model's (lenet5: step)",
     commands: TRAIN,
   },
   {
@@ -198,7 +198,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'string',
     arg: 'DIR',
     help: 'the run folder',
-    defaultText: 'runs/<dataset>-<model>-<timestamp>; with --resume, the checkpoint\'s folder',
+    defaultText: "runs/<dataset>-<model>-<timestamp>; with --resume, the checkpoint's folder",
     commands: TRAIN,
   },
   {

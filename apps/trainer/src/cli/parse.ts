@@ -72,7 +72,12 @@ export function convertValue(spec: OptionSpec, raw: unknown, where: string): Opt
     }
     case 'int':
     case 'number': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && raw.trim() !== ''
+            ? Number(raw)
+            : Number.NaN;
       const what = spec.type === 'int' ? 'an integer' : 'a number';
       if (!Number.isFinite(n) || (spec.type === 'int' && !Number.isSafeInteger(n))) {
         throw new UsageError(`${label} expects ${what}, got ${JSON.stringify(raw)}`);

@@ -21,7 +21,12 @@ export interface LoadedModel {
  * metadata (a run's model.safetensors or checkpoint.safetensors), or from --model and --dataset (a
  * PyTorch state dict saved with safetensors has no such metadata).
  */
-export function loadModelForInference(command: string, file: string | undefined, given: OptionValues, device: string): LoadedModel {
+export function loadModelForInference(
+  command: string,
+  file: string | undefined,
+  given: OptionValues,
+  device: string,
+): LoadedModel {
   if (!file) {
     throw new UsageError(
       `${command} needs a weights file: ${command} runs/<run>/model.safetensors${command === 'predict' ? ' IMAGE_OR_FOLDER...' : ''}`,
@@ -30,7 +35,9 @@ export function loadModelForInference(command: string, file: string | undefined,
   const { state, meta } = loadWeights(file, device);
   const modelName = (given.model as string | undefined) ?? meta.model;
   if (!modelName) {
-    throw new UsageError(`${file} does not say which model it holds (no Torchlet metadata): pass --model (and --dataset)`);
+    throw new UsageError(
+      `${file} does not say which model it holds (no Torchlet metadata): pass --model (and --dataset)`,
+    );
   }
   if (!findModel(modelName)) throw unknownModel(modelName);
   const datasetName = ((given.dataset as string | undefined) ?? meta.dataset ?? 'mnist') as DatasetName;

@@ -10,12 +10,13 @@ import { commas } from '../report/format.js';
 import { outputMode, Reporter } from '../report/reporter.js';
 import { perClass, resultsText } from '../report/results.js';
 import { evaluate } from '../train/evaluate.js';
-import { evalBatchSize } from './train.js';
 import { loadModelForInference } from './common.js';
+import { evalBatchSize } from './train.js';
 
 /** `eval FILE`: the test-set loss, accuracy, per-class accuracy and confusion matrix of saved weights. */
 export async function evalCommand(args: ParsedArgs, io: RunIO): Promise<number> {
-  if (args.positionals.length > 1) throw new UsageError(`eval takes one weights file, got ${args.positionals.length} arguments`);
+  if (args.positionals.length > 1)
+    throw new UsageError(`eval takes one weights file, got ${args.positionals.length} arguments`);
   const given = gatherOptions(args);
   const sw = runSwitches(given);
   const reporter = new Reporter(io, outputMode(io, sw), sw.quiet);
@@ -31,10 +32,16 @@ export async function evalCommand(args: ParsedArgs, io: RunIO): Promise<number> 
     numWorkers: (given.workers as number | undefined) ?? 0,
     device: device.device,
   });
-  reporter.say(`torchlet-trainer eval: ${entry.name} from ${file} on ${commas(test.dataset.length)} ${info.title} test images, device ${device.device}`);
+  reporter.say(
+    `torchlet-trainer eval: ${entry.name} from ${file} on ${commas(test.dataset.length)} ${info.title} test images, device ${device.device}`,
+  );
   const loss = config.loss ?? (entry.outputsLogProbs ? 'nll' : 'cross-entropy');
   try {
-    const result = await evaluate(model, loader, { loss, outputsLogProbs: entry.outputsLogProbs, numClasses: classes.length });
+    const result = await evaluate(model, loader, {
+      loss,
+      outputsLogProbs: entry.outputsLogProbs,
+      numClasses: classes.length,
+    });
     reporter.say(`test loss (${loss}) ${result.loss.toFixed(4)}`);
     reporter.say(resultsText(result, classes));
     reporter.event({

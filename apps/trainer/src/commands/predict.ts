@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { noGrad } from '@torchlet/autograd';
 import { IMG_EXTENSIONS, loadImage, materialize, transforms as T } from '@torchlet/datasets';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { runSwitches } from '../cli/config.js';
 import { gatherOptions } from '../cli/gather.js';
 import type { ParsedArgs } from '../cli/parse.js';
@@ -30,7 +30,8 @@ export function imageFiles(inputs: readonly string[]): string[] {
         .filter((f) => IMG_EXTENSIONS.includes(path.extname(f).toLowerCase()))
         .sort()
         .map((f) => path.join(p, f));
-      if (found.length === 0) throw new CliError(`predict: ${p} holds no image (${IMG_EXTENSIONS.join(', ')})`);
+      if (found.length === 0)
+        throw new CliError(`predict: ${p} holds no image (${IMG_EXTENSIONS.join(', ')})`);
       out.push(...found);
     } else out.push(p);
   }

@@ -1,8 +1,13 @@
 import * as path from 'node:path';
-import { countParameters } from '@torchlet/nn';
 import { DataLoader } from '@torchlet/datasets';
+import { countParameters } from '@torchlet/nn';
 import * as torch from '@torchlet/tensor';
-import { type CheckpointData, loadCheckpoint, saveCheckpoint, saveModelFile } from '../checkpoint/checkpoint.js';
+import {
+  type CheckpointData,
+  loadCheckpoint,
+  saveCheckpoint,
+  saveModelFile,
+} from '../checkpoint/checkpoint.js';
 import { resolveTrainConfig, resumeConfig, runSwitches, type TrainConfig } from '../cli/config.js';
 import { gatherOptions } from '../cli/gather.js';
 import type { ParsedArgs } from '../cli/parse.js';
@@ -13,12 +18,12 @@ import { StopRequest } from '../interrupt.js';
 import type { RunIO } from '../io.js';
 import { buildModel, loadWeightsInto } from '../models/build.js';
 import { initializeModel } from '../models/init.js';
-import { saveConfusion, saveCurves } from '../report/charts.js';
-import { commas, lrText, pct, seconds } from '../report/format.js';
+import { printBanner } from '../report/banner.js';
+import { writeRunFiles } from '../report/finish.js';
+import { commas, pct, seconds } from '../report/format.js';
 import { outputMode, Reporter } from '../report/reporter.js';
 import { perClass, resultsText } from '../report/results.js';
 import { defaultRunDir, RUN_FILES, RunFolder } from '../report/run-folder.js';
-import { savePredictions } from '../report/samples.js';
 import { type EpochProgress, freshProgress, trainEpoch } from '../train/epoch.js';
 import { type EvalResult, evaluate } from '../train/evaluate.js';
 import { createOptimizer, createSchedule, currentLr } from '../train/optimizer.js';
@@ -65,7 +70,10 @@ async function train(
 ): Promise<number> {
   const started = performance.now();
   const info = DATASETS[config.dataset];
-  const trainSplit = loadSplit(info, config.dataDir, true, { augment: config.augment, limit: config.limitTrain });
+  const trainSplit = loadSplit(info, config.dataDir, true, {
+    augment: config.augment,
+    limit: config.limitTrain,
+  });
   const testSplit = loadSplit(info, config.dataDir, false, { limit: config.limitTest });
   const classes = testSplit.classes;
 
@@ -125,7 +133,12 @@ async function train(
     step,
     rng: torch.getRngState(),
     history: { lines },
-    partial: partial && { lossSum: partial.lossSum, correct: partial.correct, seen: partial.seen, seconds: partial.seconds },
+    partial: partial && {
+      lossSum: partial.lossSum,
+      correct: partial.correct,
+      seen: partial.seen,
+      seconds: partial.seconds,
+    },
     model: model.stateDict(),
     optimizer: optimizer.stateDict(),
     scheduler: schedule?.stateDict() ?? null,
@@ -151,21 +164,19 @@ async function train(
     startEpoch: startEpoch + 1,
     startStep: progress.step,
   });
-  reporter.say(`torchlet-trainer: ${entry.name} (${entry.source}) on ${info.title}, device ${device.device} (${device.note})`);
-  reporter.say(
-    `data: ${commas(trainSplit.dataset.length)} training and ${commas(testSplit.dataset.length)} test images from ${trainSplit.source}` +
-      (config.augment ? ', augmented' : ''),
-  );
-  reporter.say(
-    `model: ${commas(parameters)} parameters; ${config.optimizer} lr ${lrText(config.lr)}` +
-      (config.optimizer === 'sgd' || config.optimizer === 'rmsprop' ? ` momentum ${config.momentum}` : '') +
-      (config.weightDecay ? ` weight decay ${config.weightDecay}` : '') +
-      `, batch ${config.batchSize}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, loss ${config.loss}, scheduler ${config.scheduler}, init ${config.init}, seed ${config.seed}`,
-  );
-  if (resumeFile) reporter.say(`resuming from ${resumeFile}: epoch ${startEpoch + 1}, step ${progress.step}`);
-  reporter.say(`run folder: ${runDir}`);
-  reporter.detail(`${model}`);
-  reporter.say();
+  printBanner(reporter, {
+    config,
+    entry,
+    info,
+    device,
+    parameters,
+    trainSize: trainSplit.dataset.length,
+    testSize: testSplit.dataset.length,
+    source: trainSplit.source,
+    resume: resumeFile ? { file: resumeFile, epoch: startEpoch + 1, step: progress.step } : null,
+    runDir,
+    model,
+  });
 
   const logEvery = Math.max(1, Math.round(stepsPerEpoch / 20));
   const samplesPerEpoch = trainSplit.dataset.length;
@@ -228,37 +239,28 @@ async function train(
     if (!saved) await save(state(Math.max(config.epochs, startEpoch), 0, null));
     const final =
       last ??
-      (await evaluate(model, testLoader, { loss: config.loss, outputsLogProbs: entry.outputsLogProbs, numClasses: classes.length }));
+      (await evaluate(model, testLoader, {
+        loss: config.loss,
+        outputsLogProbs: entry.outputsLogProbs,
+        numClasses: classes.length,
+      }));
 
     reporter.say();
     reporter.say(`Results on the ${commas(final.total)} test images of ${info.title}:`);
     reporter.say(resultsText(final, classes));
     reporter.say();
 
-    const title = `${entry.name} on ${info.title}`;
-    const epochsForChart = lines
-      .filter((l) => l.event === 'epoch')
-      .map((l) => ({
-        epoch: l.epoch as number,
-        trainLoss: l.trainLoss as number,
-        valLoss: l.valLoss as number,
-        trainAccuracy: l.trainAccuracy as number,
-        valAccuracy: l.valAccuracy as number,
-      }));
-    const steps = lines
-      .filter((l) => l.event === 'step')
-      .map((l) => ({ epoch: l.position as number, loss: l.loss as number, accuracy: l.accuracy as number }));
-    await saveCurves(folder.file('curves.png'), epochsForChart, steps, title);
-    await saveConfusion(folder.file('confusion.png'), final.matrix, classes, `${title}: test accuracy ${pct(final.accuracy)}`);
-    await savePredictions(folder.file('predictions.png'), model, testSplit.dataset, info, classes, { device: device.device });
-    const modelState = model.stateDict();
-    await saveModelFile(folder.file('model.safetensors'), modelState, {
-      model: entry.name,
-      dataset: config.dataset,
+    await writeRunFiles(folder, {
+      model,
+      entry,
+      config,
+      info,
       classes,
-      config: config as unknown as Record<string, unknown>,
+      lines,
+      final,
+      test: testSplit.dataset,
+      device: device.device,
     });
-    torch.dispose(Object.values(modelState));
 
     const summary = {
       event: 'summary',

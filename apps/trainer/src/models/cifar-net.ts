@@ -22,7 +22,8 @@ export class CifarNet extends nn.Module {
     this.conv1 = new nn.Conv2d(input.channels, 6, 5);
     this.pool = new nn.MaxPool2d(2, { stride: 2 });
     this.conv2 = new nn.Conv2d(6, 16, 5);
-    const side = (n: number) => convOut(convOut(convOut(convOut(n, 5), 2, { stride: 2 }), 5), 2, { stride: 2 });
+    const side = (n: number) =>
+      convOut(convOut(convOut(convOut(n, 5), 2, { stride: 2 }), 5), 2, { stride: 2 });
     this.flat = 16 * side(input.height) * side(input.width); // 16 * 5 * 5 for 32x32
     this.fc1 = new nn.Linear(this.flat, 120);
     this.fc2 = new nn.Linear(120, 84);

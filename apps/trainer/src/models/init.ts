@@ -1,5 +1,5 @@
-import * as nn from '@torchlet/nn';
 import { noGrad } from '@torchlet/autograd';
+import * as nn from '@torchlet/nn';
 
 export type InitKind = 'default' | 'xavier' | 'kaiming';
 

@@ -21,7 +21,8 @@ export class LeNet5Small extends nn.Module {
     const padding = input.height === 28 && input.width === 28 ? 2 : 0;
     this.conv1 = new nn.Conv2d(input.channels, 6, 3, { padding }); // input channel 1, output channel 6, kernel 3*3
     this.conv2 = new nn.Conv2d(6, 16, 3);
-    const side = (n: number) => convOut(convOut(convOut(convOut(n, 3, { padding }), 2, { stride: 2 }), 3), 2, { stride: 2 });
+    const side = (n: number) =>
+      convOut(convOut(convOut(convOut(n, 3, { padding }), 2, { stride: 2 }), 3), 2, { stride: 2 });
     // an affine operation: y = wx + b; 6*6 from image dimension
     this.fc1 = new nn.Linear(16 * side(input.height) * side(input.width), 120);
     this.fc2 = new nn.Linear(120, 84);

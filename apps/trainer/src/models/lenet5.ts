@@ -23,8 +23,12 @@ export class LeNet5 extends nn.Module {
     // 1 input image channel, 6 output channels, 5x5 square convolution kernel
     this.conv1 = new nn.Conv2d(input.channels, 6, 5, { padding });
     this.conv2 = new nn.Conv2d(6, 16, 5);
-    const h = convOut(convOut(convOut(convOut(input.height, 5, { padding }), 2, { stride: 2 }), 5), 2, { stride: 2 });
-    const w = convOut(convOut(convOut(convOut(input.width, 5, { padding }), 2, { stride: 2 }), 5), 2, { stride: 2 });
+    const h = convOut(convOut(convOut(convOut(input.height, 5, { padding }), 2, { stride: 2 }), 5), 2, {
+      stride: 2,
+    });
+    const w = convOut(convOut(convOut(convOut(input.width, 5, { padding }), 2, { stride: 2 }), 5), 2, {
+      stride: 2,
+    });
     // an affine operation: y = Wx + b
     this.fc1 = new nn.Linear(16 * h * w, 120);
     this.fc2 = new nn.Linear(120, 84);

@@ -22,7 +22,8 @@ export class MnistDropoutNet extends nn.Module {
     this.conv1 = new nn.Conv2d(input.channels, 10, 5);
     this.conv2 = new nn.Conv2d(10, 20, 5);
     this.conv2Drop = new nn.Dropout2d(0.1);
-    const side = (n: number) => convOut(convOut(convOut(convOut(n, 5), 2, { stride: 2 }), 5), 2, { stride: 2 });
+    const side = (n: number) =>
+      convOut(convOut(convOut(convOut(n, 5), 2, { stride: 2 }), 5), 2, { stride: 2 });
     this.flat = 20 * side(input.height) * side(input.width); // 320 for 28x28
     this.fc1 = new nn.Linear(this.flat, 50);
     this.fc2 = new nn.Linear(50, numClasses);

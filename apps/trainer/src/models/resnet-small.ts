@@ -20,7 +20,10 @@ export class BasicBlock extends nn.Module {
     this.bn2 = new nn.BatchNorm2d(planes);
     this.shortcut =
       stride !== 1 || inPlanes !== planes
-        ? new nn.Sequential(new nn.Conv2d(inPlanes, planes, 1, { stride, bias: false }), new nn.BatchNorm2d(planes))
+        ? new nn.Sequential(
+            new nn.Conv2d(inPlanes, planes, 1, { stride, bias: false }),
+            new nn.BatchNorm2d(planes),
+          )
         : new nn.Identity();
   }
 
@@ -44,7 +47,12 @@ export class ResNetSmall extends nn.Module {
   layer3: nn.Sequential;
   fc: nn.Linear;
 
-  constructor(input: InputShape = { channels: 3, height: 32, width: 32 }, numClasses = 10, widths = [16, 32, 64], blocks = 2) {
+  constructor(
+    input: InputShape = { channels: 3, height: 32, width: 32 },
+    numClasses = 10,
+    widths = [16, 32, 64],
+    blocks = 2,
+  ) {
     super();
     this.conv1 = new nn.Conv2d(input.channels, widths[0], 3, { padding: 1, bias: false });
     this.bn1 = new nn.BatchNorm2d(widths[0]);

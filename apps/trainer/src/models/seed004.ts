@@ -1,7 +1,7 @@
 /** The seed 004 networks' helpers: Kaiming-normal `random_weight` and `zero_weight`, and `flatten`. */
 import { Parameter } from '@torchlet/nn';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 
 /** Kaiming normal, sqrt(2 / fan_in): fan_in is shape[0] for an FC weight [in, out], prod(shape[1:]) for a conv weight. */
 export function randomWeight(shape: number[]): Parameter {
@@ -19,7 +19,12 @@ export function xavierWeight(shape: number[]): Parameter {
   const [fanIn, fanOut] =
     shape.length === 2 ? [shape[0], shape[1]] : [shape[1] * receptive, shape[0] * receptive];
   const bound = Math.sqrt(6 / (fanIn + fanOut));
-  return new Parameter(torch.rand(shape).mul(2 * bound).sub(bound));
+  return new Parameter(
+    torch
+      .rand(shape)
+      .mul(2 * bound)
+      .sub(bound),
+  );
 }
 
 /** Reads N and returns the view [N, C * H * W]. */

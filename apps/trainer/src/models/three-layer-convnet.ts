@@ -1,5 +1,5 @@
-import * as nn from '@torchlet/nn';
 import type { Parameter } from '@torchlet/nn';
+import * as nn from '@torchlet/nn';
 import type { Tensor } from '@torchlet/tensor';
 import { randomWeight, xavierWeight, zeroWeight } from './seed004.js';
 import type { InputShape } from './shapes.js';
@@ -20,7 +20,12 @@ export class ThreeLayerConvNet extends nn.Module {
   fc_w: Parameter;
   fc_b: Parameter;
 
-  constructor(input: InputShape = { channels: 3, height: 32, width: 32 }, numClasses = 10, channel1 = 32, channel2 = 16) {
+  constructor(
+    input: InputShape = { channels: 3, height: 32, width: 32 },
+    numClasses = 10,
+    channel1 = 32,
+    channel2 = 16,
+  ) {
     super();
     this.conv_w1 = randomWeight([channel1, input.channels, 5, 5]);
     this.conv_b1 = zeroWeight([channel1]);

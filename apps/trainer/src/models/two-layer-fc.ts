@@ -1,5 +1,5 @@
-import * as nn from '@torchlet/nn';
 import type { Parameter } from '@torchlet/nn';
+import * as nn from '@torchlet/nn';
 import type { Tensor } from '@torchlet/tensor';
 import { flatten, randomWeight, xavierWeight } from './seed004.js';
 import type { InputShape } from './shapes.js';
@@ -15,7 +15,11 @@ export class TwoLayerFC extends nn.Module {
   w1: Parameter;
   w2: Parameter;
 
-  constructor(input: InputShape = { channels: 3, height: 32, width: 32 }, numClasses = 10, hiddenLayerSize = 4000) {
+  constructor(
+    input: InputShape = { channels: 3, height: 32, width: 32 },
+    numClasses = 10,
+    hiddenLayerSize = 4000,
+  ) {
     super();
     this.w1 = randomWeight([input.channels * input.height * input.width, hiddenLayerSize]);
     this.w2 = randomWeight([hiddenLayerSize, numClasses]);

@@ -1,4 +1,10 @@
-import { confusionMatrixChart, type EpochRecord, type StepRecord, savePng, trainingCurves } from '@torchlet/metrics';
+import {
+  confusionMatrixChart,
+  type EpochRecord,
+  type StepRecord,
+  savePng,
+  trainingCurves,
+} from '@torchlet/metrics';
 
 /** curves.png: training and validation loss and accuracy per epoch, with the logged steps behind. */
 export async function saveCurves(

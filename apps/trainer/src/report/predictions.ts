@@ -73,7 +73,9 @@ export async function savePredictionGrid(
     }
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + HEADER}">${parts.join('')}</svg>`;
-  const png = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels as 3 } })
+  const png = await sharp(raw.data, {
+    raw: { width: raw.width, height: raw.height, channels: raw.channels as 3 },
+  })
     .resize(width, height, { kernel: 'nearest' })
     .extend({ top: HEADER, bottom: 0, left: 0, right: 0, background: '#202020' })
     .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])

@@ -5,7 +5,12 @@ import type { EvalResult } from '../train/evaluate.js';
 export function perClass(result: EvalResult, classes: readonly string[]) {
   return result.matrix.map((row, i) => {
     const total = row.reduce((a, b) => a + b, 0);
-    return { class: classes[i] ?? String(i), correct: row[i], total, accuracy: total > 0 ? row[i] / total : null };
+    return {
+      class: classes[i] ?? String(i),
+      correct: row[i],
+      total,
+      accuracy: total > 0 ? row[i] / total : null,
+    };
   });
 }
 

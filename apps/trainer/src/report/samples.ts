@@ -1,7 +1,7 @@
 import { noGrad } from '@torchlet/autograd';
 import { DataLoader, type Dataset, Subset } from '@torchlet/datasets';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import type { DatasetInfo } from '../data/datasets.js';
 import type { Model } from '../models/registry.js';
 import { savePredictionGrid } from './predictions.js';
@@ -16,10 +16,16 @@ export async function savePredictions(
   opts: { count?: number; device?: string } = {},
 ): Promise<{ width: number; height: number }> {
   const k = Math.min(opts.count ?? 32, test.length);
-  const loader = new DataLoader(new Subset(test, Array.from({ length: k }, (_, i) => i)), {
-    batchSize: k,
-    device: opts.device,
-  });
+  const loader = new DataLoader(
+    new Subset(
+      test,
+      Array.from({ length: k }, (_, i) => i),
+    ),
+    {
+      batchSize: k,
+      device: opts.device,
+    },
+  );
   let batch: Tensor[] | null = null;
   for await (const b of loader) {
     batch = b as Tensor[];

@@ -1,6 +1,6 @@
 import type { DataLoader } from '@torchlet/datasets';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import type { TrainConfig } from '../cli/config.js';
 import type { Model } from '../models/registry.js';
 import { computeLoss } from './loss.js';
@@ -15,6 +15,12 @@ export interface EpochProgress {
   /** Training time so far (an interrupted epoch's, carried over on resume). */
   seconds: number;
 }
+
+/**
+ * Lets the event loop run: CPU batches and reads resolve as microtasks, so without this a whole epoch
+ * would run without giving Ctrl-C (SIGINT), the progress bar's timer or worker messages a turn.
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export const freshProgress = (): EpochProgress => ({ step: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0 });
 
@@ -86,6 +92,7 @@ export async function trainEpoch(
     intervalSeen += n;
     const rate = p.seconds > 0 ? (p.seen - start.seen) / (p.seconds - start.seconds || 1e-9) : 0;
     ctx.onProgress(p, rate);
+    await yieldToEventLoop();
     if (index % ctx.logEvery === 0 || index === ctx.stepsPerEpoch) {
       ctx.onStepLog({
         event: 'step',

@@ -1,10 +1,11 @@
 import { noGrad } from '@torchlet/autograd';
 import type { DataLoader } from '@torchlet/datasets';
 import { ConfusionMatrix, MeanMetric } from '@torchlet/metrics';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import type { TrainConfig } from '../cli/config.js';
 import type { Model } from '../models/registry.js';
+import { yieldToEventLoop } from './epoch.js';
 import { computeLoss } from './loss.js';
 
 export interface EvalResult {
@@ -40,6 +41,7 @@ export async function evaluate(
       );
       x.dispose();
       y.dispose();
+      await yieldToEventLoop();
     }
     const matrix = await confusion.compute();
     const loss = await meanLoss.compute();

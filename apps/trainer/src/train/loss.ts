@@ -1,6 +1,6 @@
 import * as nn from '@torchlet/nn';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import type { TrainConfig } from '../cli/config.js';
 
 const { F } = nn;

@@ -1,8 +1,18 @@
-import { Adam, AdamW, CosineAnnealingLR, OneCycleLR, type Optimizer, ReduceLROnPlateau, RMSprop, SGD, StepLR } from '@torchlet/optim';
+import {
+  Adam,
+  AdamW,
+  type AnyOptimizer,
+  CosineAnnealingLR,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  RMSprop,
+  SGD,
+  StepLR,
+} from '@torchlet/optim';
 import type { Tensor } from '@torchlet/tensor';
 import type { TrainConfig } from '../cli/config.js';
 
-export type AnyOptimizer = Optimizer<any, any>;
+export type { AnyOptimizer };
 
 /** `--optimizer` with `--lr`, `--momentum` and `--weight-decay`. */
 export function createOptimizer(config: TrainConfig, params: Tensor[]): AnyOptimizer {
@@ -34,7 +44,11 @@ export interface Schedule {
  * (CosineAnnealingLR to 0 over all steps), onecycle (OneCycleLR peaking at --lr over all steps),
  * plateau (ReduceLROnPlateau on the validation loss, x0.1 after 1 epoch without improvement).
  */
-export function createSchedule(config: TrainConfig, optimizer: AnyOptimizer, stepsPerEpoch: number): Schedule | null {
+export function createSchedule(
+  config: TrainConfig,
+  optimizer: AnyOptimizer,
+  stepsPerEpoch: number,
+): Schedule | null {
   const totalSteps = Math.max(1, config.epochs * stepsPerEpoch);
   switch (config.scheduler) {
     case 'none':
@@ -48,7 +62,10 @@ export function createSchedule(config: TrainConfig, optimizer: AnyOptimizer, ste
       return wrap('cosine', true, s, () => s.step());
     }
     case 'onecycle': {
-      const cycleMomentum = !((config.optimizer === 'sgd' || config.optimizer === 'rmsprop') && config.momentum === 0);
+      const cycleMomentum = !(
+        (config.optimizer === 'sgd' || config.optimizer === 'rmsprop') &&
+        config.momentum === 0
+      );
       const s = new OneCycleLR(optimizer, config.lr, { totalSteps, cycleMomentum });
       return wrap('onecycle', true, s, () => s.step());
     }

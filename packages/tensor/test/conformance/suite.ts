@@ -216,6 +216,11 @@ export const OP_FAMILY: Readonly<Record<string, Family>> = {
 export interface ConformanceOptions {
   /** Per-family overrides (a GPU may need looser transcendental or matmul tolerances). */
   tolerances?: Partial<Record<Family, FamilyTolerance>>;
+  /**
+   * Dtypes the device does not store (float64 on WebGPU): a case that uses one must throw a
+   * DTypeError naming the dtype instead of computing.
+   */
+  unsupportedDTypes?: readonly DType[];
 }
 
 // ----------------------------------------------------------------------------------------- fixtures
@@ -474,13 +479,30 @@ async function checkCase(
   }
 }
 
+/** Whether a case has an input, output or argument of dtype. */
+function usesDType(c: FixtureCase, dtype: DType): boolean {
+  return (
+    c.inputs.some((i) => i.dtype === dtype) || c.out.some((o) => o.dtype === dtype) || JSON.stringify(c.args).includes(`"${dtype}"`)
+  );
+}
+
 /** Defines one test per fixture case, for `device`. */
 export function conformanceSuite(device: string, opts: ConformanceOptions = {}): void {
   describe(`conformance with PyTorch (${device})`, () => {
     for (const file of FIXTURE_FILES) {
       describe(file, () => {
         for (const c of loadFixtures(file)) {
-          it(c.id, () => checkCase(c, device, opts.tolerances));
+          const unsupported = (opts.unsupportedDTypes ?? []).find((d) => usesDType(c, d));
+          if (unsupported === undefined) it(c.id, () => checkCase(c, device, opts.tolerances));
+          else
+            it(`${c.id} (throws: ${unsupported} is not supported on ${device})`, async () => {
+              const err = await checkCase(c, device, opts.tolerances).then(
+                () => null,
+                (e: unknown) => e,
+              );
+              expect(err, 'the case must throw').toBeInstanceOf(torch.DTypeError);
+              expect((err as Error).message).toContain(unsupported);
+            });
         }
       });
     }

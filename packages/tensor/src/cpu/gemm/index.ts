@@ -13,12 +13,14 @@ import { defaultThreads, SgemmRuntime } from './threads.js';
 export type { GemmArray };
 
 /** Below this many multiply-adds (M*N*K) the JS loop beats copying into wasm (they tie at 8x8x8). */
-const MIN_WASM_WORK = 1024;
+export const MIN_WASM_WORK = 1024;
 /**
- * Below this many multiply-adds (~0.15 ms on one core) one thread beats waking workers: measured on
- * 2 cores, 64x120x400 (3M) gains nothing from a second thread, 32x1024x288 (9.4M) gains ~1.3x.
+ * Below this many multiply-adds (~0.7 ms on one core) one thread beats waking workers. On a quiet
+ * 2-core machine 32x1024x288 (9.4M) gained ~1.3x from a second thread, but with the other core busy
+ * (the usual case on shared machines, and whenever a data loader or test runner runs beside
+ * training) 256^3 (16.7M) and per-sample conv products lost 1.5-3x in `pnpm bench`.
  */
-const MIN_THREAD_WORK = 1 << 22;
+export const MIN_THREAD_WORK = 1 << 25;
 
 let runtime: SgemmRuntime | null | undefined;
 let numThreads = 0; // 0: not yet read from the environment

@@ -149,7 +149,8 @@ export const v128 = {
   /** Loads 32 bits into lane 0 (as i32), zeroing the rest. */
   load32Zero: memop(simd(0x5c), 2),
   /** Stores lane `lane` of a vector as 8 / 32 bits. */
-  store8Lane: (offset: number, lane: number, addr: Code, v: Code): Code => cat([addr, v, simd(0x58), [0], uleb(offset), [lane]]),
+  store8Lane: (offset: number, lane: number, addr: Code, v: Code): Code =>
+    cat([addr, v, simd(0x58), [0], uleb(offset), [lane]]),
   store32Lane: (offset: number, lane: number, addr: Code, v: Code): Code =>
     cat([addr, v, simd(0x5a), [2], uleb(offset), [lane]]),
   /** A 16-byte constant. */

@@ -7,12 +7,12 @@
 import type { Conv2dParams, TensorView } from '../../backend.js';
 import { getNumThreads } from '../gemm/index.js';
 import { SimdRuntime } from './runtime.js';
+import { MIN_THREAD_WORK, MIN_WASM_WORK } from '../gemm/index.js';
 import { data } from './stage.js';
 
-/** gemm/ runs products below this many multiply-adds in JavaScript (MIN_WASM_WORK): leave those to it. */
-const MIN_WORK = 1024;
-/** ...and splits products above this over threads (MIN_THREAD_WORK): leave those to it too. */
-const THREAD_WORK = 1 << 22;
+/** gemm/ runs products below MIN_WASM_WORK in JavaScript and splits those above MIN_THREAD_WORK over threads: leave both to it. */
+const MIN_WORK = MIN_WASM_WORK;
+const THREAD_WORK = MIN_THREAD_WORK;
 
 interface Geometry {
   N: number;
@@ -31,14 +31,24 @@ interface Geometry {
   pointwise: boolean;
 }
 
-function geometry(xShape: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): Geometry {
+function geometry(
+  xShape: readonly number[],
+  wShape: readonly number[],
+  yShape: readonly number[],
+  p: Conv2dParams,
+): Geometry {
   const [N, C, H, W] = xShape;
   const [O, , kh, kw] = wShape;
   const [, , OH, OW] = yShape;
   const Cg = C / p.groups;
   const Og = O / p.groups;
   const pointwise =
-    kh === 1 && kw === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0;
+    kh === 1 &&
+    kw === 1 &&
+    p.stride[0] === 1 &&
+    p.stride[1] === 1 &&
+    p.padding[0] === 0 &&
+    p.padding[1] === 0;
   return { N, C, H, W, O, kh, kw, OH, OW, Cg, Og, K: Cg * kh * kw, P: OH * OW, pointwise };
 }
 
@@ -65,14 +75,27 @@ const colArgs = (g: Geometry, p: Conv2dParams) => {
   return [g.Cg, q.HpWp, q.Wp, g.kh, g.kw, g.OH, g.OW, p.stride[0], p.stride[1], p.dilation[0], p.dilation[1]];
 };
 
-export function simdConv2d(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): boolean {
+export function simdConv2d(
+  x: TensorView,
+  w: TensorView,
+  bias: TensorView | null,
+  out: TensorView,
+  p: Conv2dParams,
+): boolean {
   const g = geometry(x.shape, w.shape, out.shape, p);
   const rt = usable(g, bias ? [x, w, bias, out] : [x, w, out], g.Og, g.P, g.K);
   if (!rt) return false;
   const CHW = g.C * g.H * g.W;
   const OP = g.O * g.P;
   const q = padded(g, p);
-  const reg = rt.layout([4 * CHW, q.any ? 4 * g.C * q.HpWp : 0, 4 * g.O * g.K, 4 * g.O, g.pointwise ? 0 : 4 * g.K * g.P, 4 * OP]);
+  const reg = rt.layout([
+    4 * CHW,
+    q.any ? 4 * g.C * q.HpWp : 0,
+    4 * g.O * g.K,
+    4 * g.O,
+    g.pointwise ? 0 : 4 * g.K * g.P,
+    4 * OP,
+  ]);
   if (!reg) return false;
   const [px, pxp, pw, pb, pcol, py] = reg;
   const F = rt.f32;
@@ -90,7 +113,22 @@ export function simdConv2d(x: TensorView, w: TensorView, bias: TensorView | null
       const xg = px + 4 * gi * g.Cg * g.H * g.W;
       if (!g.pointwise) im2col(q.any ? pxp + 4 * gi * g.Cg * q.HpWp : xg, pcol, ...args);
       const b = g.pointwise ? xg : pcol;
-      rt.sgemm.sgemm(0, 0, g.Og, g.P, g.K, pw + 4 * gi * g.Og * g.K, g.K, b, g.P, py + 4 * gi * g.Og * g.P, g.P, 0, 1, rt.ws);
+      rt.sgemm.sgemm(
+        0,
+        0,
+        g.Og,
+        g.P,
+        g.K,
+        pw + 4 * gi * g.Og * g.K,
+        g.K,
+        b,
+        g.P,
+        py + 4 * gi * g.Og * g.P,
+        g.P,
+        0,
+        1,
+        rt.ws,
+      );
     }
     if (bias) add_col(py, pb, py, g.O, g.P, 0, g.O);
     Y.set(F.subarray(py >> 2, (py >> 2) + OP), out.offset + n * OP);
@@ -99,14 +137,25 @@ export function simdConv2d(x: TensorView, w: TensorView, bias: TensorView | null
 }
 
 /** dx = col2im(W_g^T @ dy_g) per sample and group. */
-export function simdConv2dBackwardInput(dy: TensorView, w: TensorView, dx: TensorView, p: Conv2dParams): boolean {
+export function simdConv2dBackwardInput(
+  dy: TensorView,
+  w: TensorView,
+  dx: TensorView,
+  p: Conv2dParams,
+): boolean {
   const g = geometry(dx.shape, w.shape, dy.shape, p);
   const rt = usable(g, [dy, w, dx], g.K, g.P, g.Og);
   if (!rt) return false;
   const CHW = g.C * g.H * g.W;
   const OP = g.O * g.P;
   const q = padded(g, p);
-  const reg = rt.layout([4 * OP, 4 * g.O * g.K, g.pointwise ? 0 : 4 * g.K * g.P, 4 * CHW, q.any ? 4 * g.C * q.HpWp : 0]);
+  const reg = rt.layout([
+    4 * OP,
+    4 * g.O * g.K,
+    g.pointwise ? 0 : 4 * g.K * g.P,
+    4 * CHW,
+    q.any ? 4 * g.C * q.HpWp : 0,
+  ]);
   if (!reg) return false;
   const [pdy, pw, pcol, pdx, pdxp] = reg;
   // col2im accumulates into the padded planes (just pdx when there is no padding)
@@ -122,7 +171,22 @@ export function simdConv2dBackwardInput(dy: TensorView, w: TensorView, dx: Tenso
     if (!g.pointwise) F.fill(0, acc >> 2, (acc >> 2) + g.C * q.HpWp);
     for (let gi = 0; gi < p.groups; gi++) {
       const c = g.pointwise ? pdx + 4 * gi * g.Cg * g.H * g.W : pcol;
-      rt.sgemm.sgemm(1, 0, g.K, g.P, g.Og, pw + 4 * gi * g.Og * g.K, g.K, pdy + 4 * gi * g.Og * g.P, g.P, c, g.P, 0, 1, rt.ws);
+      rt.sgemm.sgemm(
+        1,
+        0,
+        g.K,
+        g.P,
+        g.Og,
+        pw + 4 * gi * g.Og * g.K,
+        g.K,
+        pdy + 4 * gi * g.Og * g.P,
+        g.P,
+        c,
+        g.P,
+        0,
+        1,
+        rt.ws,
+      );
       if (!g.pointwise) col2im(pcol, acc + 4 * gi * g.Cg * q.HpWp, ...args);
     }
     if (q.any) unpad2d(pdxp, pdx, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
@@ -132,7 +196,12 @@ export function simdConv2dBackwardInput(dy: TensorView, w: TensorView, dx: Tenso
 }
 
 /** dW_g = sum_n dy_g[n] @ im2col(x[n])^T. */
-export function simdConv2dBackwardWeight(dy: TensorView, x: TensorView, dw: TensorView, p: Conv2dParams): boolean {
+export function simdConv2dBackwardWeight(
+  dy: TensorView,
+  x: TensorView,
+  dw: TensorView,
+  p: Conv2dParams,
+): boolean {
   const g = geometry(x.shape, dw.shape, dy.shape, p);
   const rt = usable(g, [dy, x, dw], g.Og, g.K, g.P);
   if (!rt) return false;
@@ -140,7 +209,13 @@ export function simdConv2dBackwardWeight(dy: TensorView, x: TensorView, dw: Tens
   const OP = g.O * g.P;
   const OK = g.O * g.K;
   const q = padded(g, p);
-  const reg = rt.layout([4 * OP, 4 * CHW, q.any ? 4 * g.C * q.HpWp : 0, g.pointwise ? 0 : 4 * g.K * g.P, 4 * OK]);
+  const reg = rt.layout([
+    4 * OP,
+    4 * CHW,
+    q.any ? 4 * g.C * q.HpWp : 0,
+    g.pointwise ? 0 : 4 * g.K * g.P,
+    4 * OK,
+  ]);
   if (!reg) return false;
   const [pdy, px, pxp, pcol, pdw] = reg;
   const F = rt.f32;
@@ -158,7 +233,22 @@ export function simdConv2dBackwardWeight(dy: TensorView, x: TensorView, dw: Tens
       const xg = px + 4 * gi * g.Cg * g.H * g.W;
       if (!g.pointwise) im2col(q.any ? pxp + 4 * gi * g.Cg * q.HpWp : xg, pcol, ...args);
       const b = g.pointwise ? xg : pcol;
-      rt.sgemm.sgemm(0, 1, g.Og, g.K, g.P, pdy + 4 * gi * g.Og * g.P, g.P, b, g.P, pdw + 4 * gi * g.Og * g.K, g.K, 1, 1, rt.ws);
+      rt.sgemm.sgemm(
+        0,
+        1,
+        g.Og,
+        g.K,
+        g.P,
+        pdy + 4 * gi * g.Og * g.P,
+        g.P,
+        b,
+        g.P,
+        pdw + 4 * gi * g.Og * g.K,
+        g.K,
+        1,
+        1,
+        rt.ws,
+      );
     }
   }
   data(dw).set(F.subarray(pdw >> 2, (pdw >> 2) + OK), dw.offset);

@@ -10,12 +10,14 @@
 import type { BinaryOp, TensorView, UnaryOp } from '../../backend.js';
 import { BINARY_B, BINARY_D, BINARY_F, UNARY_B, UNARY_F } from './emit-elementwise.js';
 import { SimdRuntime } from './runtime.js';
-import { badAlias, CHUNK, simdMinElements, coalesce, data, numel, stageIn, stageOut } from './stage.js';
-
+import { badAlias, CHUNK, coalesce, data, numel, simdMinElements, stageIn, stageOut } from './stage.js';
 
 const isF32 = (v: TensorView | number): v is TensorView => typeof v !== 'number' && v.dtype === 'float32';
 
-/** Runs a contiguous map kernel over n elements in chunks: `ins` are [array, offset, kind]. */
+/**
+ * Runs a contiguous map kernel over n elements in chunks: `ins` are [array, offset]. False (nothing
+ * done) when the wasm memory cannot hold one chunk.
+ */
 function mapChunks(
   rt: SimdRuntime,
   kernel: string,
@@ -24,10 +26,10 @@ function mapChunks(
   oOff: number,
   n: number,
   extra: number[],
-): void {
+): boolean {
   const m = Math.min(n, CHUNK);
   const regions = rt.layout([...ins.map(() => 4 * m), 4 * m]);
-  if (!regions) throw new Error('simd: out of wasm memory');
+  if (!regions) return false;
   const po = regions[ins.length];
   const k = rt.k[kernel];
   for (let s = 0; s < n; s += CHUNK) {
@@ -38,11 +40,13 @@ function mapChunks(
     else k(regions[0], regions[1], regions[2], po, c, ...extra);
     stageOut(rt, po, out, oOff + s, c);
   }
+  return true;
 }
 
 export function simdUnary(op: UnaryOp, x: TensorView, out: TensorView, params: readonly number[]): boolean {
   const boolOut = out.dtype === 'bool';
-  if (x.dtype !== 'float32' || !(boolOut ? op in UNARY_B : out.dtype === 'float32' && op in UNARY_F)) return false;
+  if (x.dtype !== 'float32' || !(boolOut ? op in UNARY_B : out.dtype === 'float32' && op in UNARY_F))
+    return false;
   const n = numel(out.shape);
   if (n < simdMinElements()) return false;
   const c = coalesce(out.shape, [out.strides, x.strides]);
@@ -50,8 +54,10 @@ export function simdUnary(op: UnaryOp, x: TensorView, out: TensorView, params: r
   if (badAlias(out, n, x, n, true)) return false;
   const rt = SimdRuntime.get();
   if (!rt) return false;
-  mapChunks(rt, `u_${op}`, [[data(x), x.offset]], data(out), out.offset, n, [params[0] ?? 0, params[1] ?? 0]);
-  return true;
+  return mapChunks(rt, `u_${op}`, [[data(x), x.offset]], data(out), out.offset, n, [
+    params[0] ?? 0,
+    params[1] ?? 0,
+  ]);
 }
 
 /** How an operand reads relative to the coalesced output. */
@@ -61,7 +67,12 @@ type Form =
   | { t: 'row'; v: TensorView } // [R, C] <- [C]
   | { t: 'col'; v: TensorView; M: number }; // [R, M, C] <- [M]
 
-function classify(v: TensorView | number, strides: number[] | undefined, out: number[], shape: number[]): Form | null {
+function classify(
+  v: TensorView | number,
+  strides: number[] | undefined,
+  out: number[],
+  shape: number[],
+): Form | null {
   if (typeof v === 'number') return { t: 'scalar', s: v };
   const s = strides!;
   if (s.every((x, d) => x === out[d])) return { t: 'full', v };
@@ -74,12 +85,18 @@ function classify(v: TensorView | number, strides: number[] | undefined, out: nu
   return null;
 }
 
-export function simdBinary(op: BinaryOp, a: TensorView | number, b: TensorView | number, out: TensorView): boolean {
+export function simdBinary(
+  op: BinaryOp,
+  a: TensorView | number,
+  b: TensorView | number,
+  out: TensorView,
+): boolean {
   const cmp = op in BINARY_B;
   if (!(cmp ? out.dtype === 'bool' : out.dtype === 'float32' && op in BINARY_F)) return false;
   const n = numel(out.shape);
   if (n < simdMinElements()) return false;
-  const okDtype = (v: TensorView | number) => typeof v === 'number' || v.dtype === 'float32' || v.dtype === 'bool';
+  const okDtype = (v: TensorView | number) =>
+    typeof v === 'number' || v.dtype === 'float32' || v.dtype === 'bool';
   if (!okDtype(a) || !okDtype(b)) return false;
   const tensors = [a, b].filter((v): v is TensorView => typeof v !== 'number');
   const c = coalesce(out.shape, [out.strides, ...tensors.map((t) => t.strides as number[])]);
@@ -103,8 +120,18 @@ export function simdBinary(op: BinaryOp, a: TensorView | number, b: TensorView |
     const ka = fa.v.dtype === 'bool' ? 'b' : 'f';
     const kb = fb.v.dtype === 'bool' ? 'b' : 'f';
     if (ka === 'b' && kb === 'b') return false;
-    mapChunks(rt, `${op}_map_${ka}${kb}`, [[data(fa.v), fa.v.offset], [data(fb.v), fb.v.offset]], O, out.offset, n, []);
-    return true;
+    return mapChunks(
+      rt,
+      `${op}_map_${ka}${kb}`,
+      [
+        [data(fa.v), fa.v.offset],
+        [data(fb.v), fb.v.offset],
+      ],
+      O,
+      out.offset,
+      n,
+      [],
+    );
   }
   if (fa.t === 'scalar' && fb.t === 'scalar') return false;
   const swap = fa.t !== 'full';
@@ -120,8 +147,7 @@ export function simdBinary(op: BinaryOp, a: TensorView | number, b: TensorView |
       if (op in BINARY_D) kernel += '64';
       else if (cmp) return false;
     }
-    mapChunks(rt, kernel, [[data(full.v), full.v.offset]], O, out.offset, n, [s]);
-    return true;
+    return mapChunks(rt, kernel, [[data(full.v), full.v.offset]], O, out.offset, n, [s]);
   }
   if (!isF32(other.v)) return false;
   const B = data(other.v);
@@ -162,13 +188,23 @@ export function simdBinary(op: BinaryOp, a: TensorView | number, b: TensorView |
   return true;
 }
 
-export function simdWhere(cond: TensorView, a: TensorView | number, b: TensorView | number, out: TensorView): boolean {
+export function simdWhere(
+  cond: TensorView,
+  a: TensorView | number,
+  b: TensorView | number,
+  out: TensorView,
+): boolean {
   if (out.dtype !== 'float32' || cond.dtype !== 'bool') return false;
-  if ((typeof a !== 'number' && a.dtype !== 'float32') || (typeof b !== 'number' && b.dtype !== 'float32')) return false;
+  if ((typeof a !== 'number' && a.dtype !== 'float32') || (typeof b !== 'number' && b.dtype !== 'float32'))
+    return false;
   const n = numel(out.shape);
   if (n < simdMinElements()) return false;
   const tensors = [a, b].filter((v): v is TensorView => typeof v !== 'number');
-  const c = coalesce(out.shape, [out.strides, cond.strides as number[], ...tensors.map((t) => t.strides as number[])]);
+  const c = coalesce(out.shape, [
+    out.strides,
+    cond.strides as number[],
+    ...tensors.map((t) => t.strides as number[]),
+  ]);
   if (c.shape.length !== 1 || c.strides[0][0] !== 1 || c.strides[1][0] !== 1) return false;
   let ti = 2;
   const forms = [a, b].map((v) => {
@@ -210,7 +246,7 @@ export function simdWhere(cond: TensorView, a: TensorView | number, b: TensorVie
 /** Contiguous copies: a bulk TypedArray.set (which converts like the typed-array stores), float32 -> bool in wasm. */
 export function simdCopy(src: TensorView, dst: TensorView): boolean {
   const toBool = dst.dtype === 'bool' && src.dtype !== 'bool';
-  if (toBool && src.dtype !== 'float32') return false;
+  if (!SimdRuntime.enabled || (toBool && src.dtype !== 'float32')) return false;
   const n = numel(dst.shape);
   if (n < 16 || src.storage === dst.storage) return false;
   const c = coalesce(dst.shape, [dst.strides, src.strides]);
@@ -223,14 +259,13 @@ export function simdCopy(src: TensorView, dst: TensorView): boolean {
   if (n < simdMinElements()) return false;
   const rt = SimdRuntime.get();
   if (!rt) return false;
-  mapChunks(rt, 'u_nonzero', [[data(src), src.offset]], data(dst), dst.offset, n, [0, 0]);
-  return true;
+  return mapChunks(rt, 'u_nonzero', [[data(src), src.offset]], data(dst), dst.offset, n, [0, 0]);
 }
 
 /** Contiguous fills: TypedArray.fill. */
 export function simdFill(dst: TensorView, value: number): boolean {
   const n = numel(dst.shape);
-  if (n < 16) return false;
+  if (n < 16 || !SimdRuntime.enabled) return false;
   const c = coalesce(dst.shape, [dst.strides]);
   if (c.shape.length !== 1 || c.strides[0][0] !== 1) return false;
   data(dst).fill(dst.dtype === 'bool' ? +(value !== 0) : value, dst.offset, dst.offset + n);

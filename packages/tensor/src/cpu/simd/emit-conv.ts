@@ -58,7 +58,8 @@ function copy16(f: Func, dst: number, src: number, n: Code): Code {
 /** dst[k] (op)= src[k] for k < n exactly: vectors while 4 fit, then single floats. */
 function exact(f: Func, dst: number, src: number, n: Code, accumulate: boolean): Code {
   const k = f.local(I32);
-  const vec = (d: Code, s: Code) => (accumulate ? f32x4.add(v128.load(0, d), v128.load(0, s)) : v128.load(0, s));
+  const vec = (d: Code, s: Code) =>
+    accumulate ? f32x4.add(v128.load(0, d), v128.load(0, s)) : v128.load(0, s);
   const one = (d: Code, s: Code) => (accumulate ? f32.add(f32.load(0, d), f32.load(0, s)) : f32.load(0, s));
   return [
     ...set(k, i32c(0)),
@@ -123,7 +124,10 @@ function emitCols(mod: ModuleBuilder, name: string, toCol: boolean): void {
     : f32.store(
         0,
         add(get(dst), bytes(i32.mul(get(k), get(sw)))),
-        f32.add(f32.load(0, add(get(dst), bytes(i32.mul(get(k), get(sw))))), f32.load(0, add(get(src), bytes(get(k))))),
+        f32.add(
+          f32.load(0, add(get(dst), bytes(i32.mul(get(k), get(sw))))),
+          f32.load(0, add(get(src), bytes(get(k)))),
+        ),
       );
   // per output row: img pointer = base + oh*sh*Wp, col pointer advances by OW
   const row: Code[] = toCol
@@ -169,7 +173,12 @@ function emitCols(mod: ModuleBuilder, name: string, toCol: boolean): void {
             base,
             add(
               get(imgBuf),
-              bytes(add(i32.mul(get(c), get(HpWp)), add(i32.mul(i32.mul(get(i), get(dh)), get(Wp)), i32.mul(get(j), get(dw))))),
+              bytes(
+                add(
+                  i32.mul(get(c), get(HpWp)),
+                  add(i32.mul(i32.mul(get(i), get(dh)), get(Wp)), i32.mul(get(j), get(dw))),
+                ),
+              ),
             ),
           ),
           set(img, get(base)),

@@ -13,6 +13,8 @@
  * `R` variants of row/col swap the operands (broadcast op full).
  */
 import {
+  block,
+  br,
   brIf,
   type Code,
   F64,
@@ -26,15 +28,25 @@ import {
   i32,
   i32c,
   if_,
+  loop,
   type ModuleBuilder,
   set,
   V128,
   v128,
-  block,
-  loop,
-  br,
 } from '../gemm/wasm-assembler.js';
-import { type Kind, load1, load4, maskToBytes, size, splatD, splatF, store1, store4, viaF64, zero4 } from './vec.js';
+import {
+  type Kind,
+  load1,
+  load4,
+  maskToBytes,
+  size,
+  splatD,
+  splatF,
+  store1,
+  store4,
+  viaF64,
+  zero4,
+} from './vec.js';
 
 /** Parameters of a unary op: p0/p1 as f32 splats and p0 as an f64 splat. */
 interface UnaryCtx {
@@ -128,7 +140,14 @@ interface Stream {
  * for (i = 0; i < n; i += 4) out = compute(loads): the core loop of every contiguous kernel; each
  * stream pointer advances by four elements per trip.
  */
-function mapLoop(f: Func, n: Code, ins: Stream[], out: Stream, compute: (v: Code[]) => Code, outBool: boolean): Code {
+function mapLoop(
+  f: Func,
+  n: Code,
+  ins: Stream[],
+  out: Stream,
+  compute: (v: Code[]) => Code,
+  outBool: boolean,
+): Code {
   const i = f.local(I32);
   const vals = ins.map(() => f.local(V128));
   const body: Code[] = ins.map((s, k) => set(vals[k], load4(s.kind, get(s.ptr))));
@@ -188,7 +207,14 @@ export function emitUnary(mod: ModuleBuilder, name: string, fn: UnaryFn, outBool
     ...set(p0, f32x4.splat(f32.demoteF64(get(3)))),
     ...set(p1, f32x4.splat(f32.demoteF64(get(4)))),
     ...set(p0d, f64x2.splat(get(3))),
-    ...mapLoop(f, get(2), [{ kind: 'f', ptr: 0 }], { kind: outBool ? 'b' : 'f', ptr: 1 }, ([x]) => fn(x, ctx), outBool),
+    ...mapLoop(
+      f,
+      get(2),
+      [{ kind: 'f', ptr: 0 }],
+      { kind: outBool ? 'b' : 'f', ptr: 1 },
+      ([x]) => fn(x, ctx),
+      outBool,
+    ),
   ];
 }
 
@@ -197,7 +223,17 @@ export function emitBinary(mod: ModuleBuilder, op: string, fn: BinFn, outBool: b
   const ok: Kind = outBool ? 'b' : 'f';
   for (const [ka, kb] of MAP_KINDS) {
     const f = mod.func(`${op}_map_${ka}${kb}`, [I32, I32, I32, I32]);
-    f.body = mapLoop(f, get(3), [{ kind: ka, ptr: 0 }, { kind: kb, ptr: 1 }], { kind: ok, ptr: 2 }, ([a, b]) => fn(a, b), outBool);
+    f.body = mapLoop(
+      f,
+      get(3),
+      [
+        { kind: ka, ptr: 0 },
+        { kind: kb, ptr: 1 },
+      ],
+      { kind: ok, ptr: 2 },
+      ([a, b]) => fn(a, b),
+      outBool,
+    );
   }
   for (const swap of [false, true]) {
     // tensor op scalar (vs) or scalar op tensor (sv): (x, out, n, s: f64)
@@ -205,7 +241,14 @@ export function emitBinary(mod: ModuleBuilder, op: string, fn: BinFn, outBool: b
     const s = f.local(V128);
     f.body = [
       ...set(s, f32x4.splat(f32.demoteF64(get(3)))),
-      ...mapLoop(f, get(2), [{ kind: 'f', ptr: 0 }], { kind: ok, ptr: 1 }, ([x]) => (swap ? fn(get(s), x) : fn(x, get(s))), outBool),
+      ...mapLoop(
+        f,
+        get(2),
+        [{ kind: 'f', ptr: 0 }],
+        { kind: ok, ptr: 1 },
+        ([x]) => (swap ? fn(get(s), x) : fn(x, get(s))),
+        outBool,
+      ),
     ];
     if (fnD) {
       const g = mod.func(`${op}_${swap ? 'sv' : 'vs'}64`, [I32, I32, I32, F64]);
@@ -220,7 +263,11 @@ export function emitBinary(mod: ModuleBuilder, op: string, fn: BinFn, outBool: b
           get(2),
           i32c(4),
           set(x, v128.load(0, get(0))),
-          v128.store(0, get(1), viaF64(get(x), (t) => (swap ? fnD(get(d), t) : fnD(t, get(d))))),
+          v128.store(
+            0,
+            get(1),
+            viaF64(get(x), (t) => (swap ? fnD(get(d), t) : fnD(t, get(d)))),
+          ),
           set(0, i32.add(get(0), i32c(16))),
           set(1, i32.add(get(1), i32c(16))),
         ),
@@ -237,7 +284,17 @@ export function emitBinary(mod: ModuleBuilder, op: string, fn: BinFn, outBool: b
       get(3),
       i32c(1),
       set(pb, get(1)),
-      rowLoop(r, get(4), [{ kind: 'f', ptr: 0 }, { kind: 'f', ptr: pb }], { kind: ok, ptr: 2 }, compute, outBool),
+      rowLoop(
+        r,
+        get(4),
+        [
+          { kind: 'f', ptr: 0 },
+          { kind: 'f', ptr: pb },
+        ],
+        { kind: ok, ptr: 2 },
+        compute,
+        outBool,
+      ),
     );
     // col: (a, b, out, rows, C, m0, M), row r uses b[(m0 + r) % M]
     const c = mod.func(`${op}_col${swap ? 'R' : ''}`, [I32, I32, I32, I32, I32, I32, I32]);

@@ -38,7 +38,13 @@ export function emitPool(mod: ModuleBuilder): void {
     const lanes = v128.const([...new Uint8Array(new Int32Array([0, 2, 4, 6]).buffer)]);
     const take = (v: Code, vi: Code): Code[] => [
       set(cand, v),
-      set(m, v128.or(f32x4.gt(get(cand), get(best)), v128.and(f32x4.ne(get(cand), get(cand)), f32x4.eq(get(best), get(best))))),
+      set(
+        m,
+        v128.or(
+          f32x4.gt(get(cand), get(best)),
+          v128.and(f32x4.ne(get(cand), get(cand)), f32x4.eq(get(best), get(best))),
+        ),
+      ),
       set(best, v128.bitselect(get(cand), get(best), get(m))),
       set(bi, v128.bitselect(vi, get(bi), get(m))),
     ];

@@ -10,6 +10,8 @@ import {
   br,
   brIf,
   type Code,
+  F32,
+  F64,
   type Func,
   f32,
   f32x4,
@@ -27,8 +29,6 @@ import {
   shuffle32,
   V128,
   v128,
-  F32,
-  F64,
 } from '../gemm/wasm-assembler.js';
 
 const hi2 = (v: Code) => shuffle32([2, 3, 2, 3], v, v);
@@ -37,7 +37,9 @@ const hi2 = (v: Code) => shuffle32([2, 3, 2, 3], v, v);
 function vecThenScalar(c: number, n: Code, vec: Code[], scalar: Code[]): Code {
   return [
     ...set(c, i32c(0)),
-    ...block(loop(brIf(1, i32.gtS(i32.add(get(c), i32c(4)), n)), ...vec, set(c, i32.add(get(c), i32c(4))), br(0))),
+    ...block(
+      loop(brIf(1, i32.gtS(i32.add(get(c), i32c(4)), n)), ...vec, set(c, i32.add(get(c), i32c(4))), br(0)),
+    ),
     ...forLoop(c, get(c), n, i32c(1), ...scalar),
   ];
 }

@@ -1,7 +1,16 @@
 /** Assembles the float32 SIMD kernel module (see the emit-*.ts files) that imports `env.memory`. */
 import { ModuleBuilder } from '../gemm/wasm-assembler.js';
-import { BINARY_B, BINARY_D, BINARY_F, emitBinary, emitUnary, emitWhere, UNARY_B, UNARY_F } from './emit-elementwise.js';
 import { emitConv } from './emit-conv.js';
+import {
+  BINARY_B,
+  BINARY_D,
+  BINARY_F,
+  emitBinary,
+  emitUnary,
+  emitWhere,
+  UNARY_B,
+  UNARY_F,
+} from './emit-elementwise.js';
 import { emitPool } from './emit-pool.js';
 import { emitReduce } from './emit-reduce.js';
 

@@ -3,13 +3,13 @@ import type { Pool2dParams, TensorView } from '../../backend.js';
 import { SimdRuntime } from './runtime.js';
 import { CHUNK, data, isContiguous, numel, simdMinElements, stageIn, stageOut } from './stage.js';
 
-
 export function simdMaxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): boolean {
   const [N, C, H, W] = x.shape;
   const [, , OH, OW] = out.shape;
   const plain = p.padding[0] === 0 && p.padding[1] === 0 && p.dilation[0] === 1 && p.dilation[1] === 1;
   const k22 = p.kernel[0] === 2 && p.kernel[1] === 2 && p.stride[0] === 2 && p.stride[1] === 2;
-  if (!plain || !k22 || 2 * OH > H || 2 * OW > W || x.dtype !== 'float32' || indices.dtype !== 'int32') return false;
+  if (!plain || !k22 || 2 * OH > H || 2 * OW > W || x.dtype !== 'float32' || indices.dtype !== 'int32')
+    return false;
   const NC = N * C;
   if (numel(x.shape) < simdMinElements() || OH * OW === 0 || !isContiguous(x)) return false;
   const rt = SimdRuntime.get();

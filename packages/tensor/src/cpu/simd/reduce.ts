@@ -8,7 +8,6 @@ import type { ReduceOp, TensorView } from '../../backend.js';
 import { SimdRuntime } from './runtime.js';
 import { CHUNK, data, isContiguous, numel, simdMinElements, stageIn } from './stage.js';
 
-
 /** [A, B, C] of x for reduced `dims`, or null when the reduced dims are not leading/trailing blocks. */
 function blocks(shape: readonly number[], dims: readonly number[]): [number, number, number] | null {
   const sizes = [1, 1, 1];
@@ -81,7 +80,8 @@ export function simdReduce(op: ReduceOp, x: TensorView, dims: readonly number[],
 
 function init(rt: SimdRuntime, op: ReduceOp, acc: number, B: number): void {
   if (op === 'sum') rt.f64.fill(0, acc >> 3, (acc >> 3) + B);
-  else rt.f32.fill(op === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY, acc >> 2, (acc >> 2) + B);
+  else
+    rt.f32.fill(op === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY, acc >> 2, (acc >> 2) + B);
 }
 
 function finish(rt: SimdRuntime, sum: boolean, acc: number, out: TensorView, B: number): void {

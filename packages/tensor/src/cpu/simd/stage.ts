@@ -5,8 +5,10 @@ import { arr, coalesce as coalesceDims } from '../strided.js';
 import type { SimdRuntime } from './runtime.js';
 
 /**
- * Below this many elements the JavaScript kernels win (staging and call overhead, measured with
- * scripts/bench-simd.mjs); tests lower it to exercise the SIMD paths on small shapes.
+ * Below this many elements the JavaScript kernels run. The SIMD path wins from ~8 elements on (the
+ * generic JavaScript loop has the larger fixed cost: 1 us against 0.4-0.7 us per call, loaded machine,
+ * scripts/bench-simd.mjs); 32 keeps scalar-sized work off the wasm path. Tests lower it to exercise
+ * the SIMD paths on small shapes.
  */
 let minElements = 32;
 export const simdMinElements = (): number => minElements;
@@ -60,14 +62,23 @@ export function stageOut(rt: SimdRuntime, ptr: number, dst: ArrayLike<number>, o
  * overlap in a way where the JavaScript loop's order would matter: any overlap, unless they are the
  * same elements (same offset and `same` layout, as in an in-place op).
  */
-export function badAlias(out: TensorView, outLen: number, x: TensorView, xLen: number, same: boolean): boolean {
+export function badAlias(
+  out: TensorView,
+  outLen: number,
+  x: TensorView,
+  xLen: number,
+  same: boolean,
+): boolean {
   if (out.storage !== x.storage) return false;
   if (same && out.offset === x.offset) return false;
   return out.offset < x.offset + xLen && x.offset < out.offset + outLen;
 }
 
 /** `coalesce`, with a single element given unit strides (coalesce gives it stride 0). */
-export function coalesce(shape: readonly number[], stridesList: (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function coalesce(
+  shape: readonly number[],
+  stridesList: (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
   const c = coalesceDims(shape, stridesList);
   if (c.shape.length === 1 && c.shape[0] === 1) for (const s of c.strides) s[0] = 1;
   return c;

@@ -61,5 +61,6 @@ export function viaF64(v: Code, fn: (x: Code) => Code): Code {
 
 export const zero4 = (): Code => v128.zero();
 /** f32x4 / f64x2 constants with all lanes `x`. */
-export const splatF = (x: number): Code => v128.const([...new Uint8Array(new Float32Array([x, x, x, x]).buffer)]);
+export const splatF = (x: number): Code =>
+  v128.const([...new Uint8Array(new Float32Array([x, x, x, x]).buffer)]);
 export const splatD = (x: number): Code => v128.const([...new Uint8Array(new Float64Array([x, x]).buffer)]);
