@@ -1,20 +1,27 @@
 /**
  * Torchlet's CPU backend: one column at its default thread count, one pinned to a single thread.
+ * Besides `@torchlet/tensor`, the training cases use `@torchlet/autograd`, `@torchlet/nn` and
+ * `@torchlet/optim` (loaded together, so every case runs with the autograd layer installed, as a user's
+ * program does).
  */
-import type * as Torch from '@torchlet/tensor';
-import type { BenchCase, Prepared } from '../types.js';
+import type { BenchCase, Prepared, TorchletPackages } from '../types.js';
 import type { Library } from './library.js';
 
-/** Loads the built @torchlet/tensor, or says why it cannot be. */
-export async function loadTorchlet(): Promise<typeof Torch | string> {
+/** Loads the built Torchlet packages, or says why they cannot be. */
+export async function loadTorchlet(): Promise<TorchletPackages | string> {
   try {
-    return await import('@torchlet/tensor');
+    const torch = await import('@torchlet/tensor');
+    const autograd = await import('@torchlet/autograd');
+    const nn = await import('@torchlet/nn');
+    const optim = await import('@torchlet/optim');
+    return { torch, autograd, nn, optim };
   } catch (e) {
-    return `cannot import @torchlet/tensor (build it: pnpm --filter @torchlet/tensor build): ${(e as Error).message}`;
+    return `cannot import the Torchlet packages (build them: pnpm build): ${(e as Error).message}`;
   }
 }
 
-export function torchletLibraries(torch: typeof Torch): Library[] {
+export function torchletLibraries(pkgs: TorchletPackages): Library[] {
+  const { torch } = pkgs;
   const defaultThreads = torch.getNumThreads();
   const make = (id: 'torchlet' | 'torchlet-1t', threads: number): Library => ({
     id,
@@ -27,7 +34,7 @@ export function torchletLibraries(torch: typeof Torch): Library[] {
     },
     prepare: (c: BenchCase): Prepared => {
       if (!c.torchlet) return { skip: 'no torchlet implementation' };
-      return c.torchlet({ torch, threads });
+      return c.torchlet({ ...pkgs, threads });
     },
     info: () => ({ threads, gemm: torch.gemmBackendInfo() }),
   });

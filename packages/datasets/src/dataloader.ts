@@ -253,6 +253,19 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
 }
 
 /** One epoch of a DataLoader. */
+/** One turn of the event loop (setImmediate in Node, a MessageChannel round trip in browsers). */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
 export class LoaderIterator<B> implements AsyncIterableIterator<B> {
   done = false;
   private next_ = 0;
@@ -313,6 +326,10 @@ export class LoaderIterator<B> implements AsyncIterableIterator<B> {
 
   async next(): Promise<IteratorResult<B>> {
     if (this.done) return { done: true, value: undefined };
+    // Batches made in this thread resolve as microtasks: without a macrotask turn per batch, a
+    // training loop would starve timers, signal handlers (Ctrl-C) and the FinalizationRegistry that
+    // releases the tensors of the previous step.
+    await yieldToEventLoop();
     const t = performance.now();
     if (this.started === null) this.t0 = t;
     try {

@@ -193,23 +193,37 @@ export class Tensor {
   }
 
   // ---- reading values ----
+  /** This tensor if contiguous, else a contiguous copy (the caller disposes it: device memory). */
   private contiguousCopy(): Tensor {
     this.assertLive();
-    return this.isContiguous() ? this : this.detach().contiguous();
+    if (this.isContiguous()) return this;
+    const d = this.detach();
+    const c = d.contiguous();
+    if (c !== d) d.dispose();
+    return c;
   }
 
   /** Reads the values in row-major order (awaits the device). */
   async read(): Promise<TypedArray> {
     const c = this.contiguousCopy();
-    return c.storage.backend.read(c.storage, c.offset, c.numel());
+    try {
+      return await c.storage.backend.read(c.storage, c.offset, c.numel());
+    } finally {
+      if (c !== this) c.dispose();
+    }
   }
 
   /** Synchronous read on backends that allow it (the CPU). */
   dataSync(): TypedArray {
-    const c = this.contiguousCopy();
-    const backend = c.storage.backend;
+    this.assertLive();
+    const backend = this.storage.backend;
     if (!backend.readSync) throw new TorchletError(`dataSync: tensors on '${this.device}' must be read with await t.data()`);
-    return backend.readSync(c.storage, c.offset, c.numel());
+    const c = this.contiguousCopy();
+    try {
+      return backend.readSync(c.storage, c.offset, c.numel());
+    } finally {
+      if (c !== this) c.dispose();
+    }
   }
 
   private checkItem(): void {

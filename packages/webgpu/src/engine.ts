@@ -94,6 +94,8 @@ export class Engine {
   private batchUploads: PooledBuffer[] = [];
   /** Buffers trimmed from a pool while the batch still uses them: destroyed after submit. */
   private toDestroy: GPUBuffer[] = [];
+  /** Called with each dispatch's kernel key (tests and profiling use it to see which variants ran). */
+  onDispatch: ((key: string) => void) | null = null;
   private lost: string | null = null;
   private firstError: string | null = null;
   private disposed = false;
@@ -313,6 +315,7 @@ export class Engine {
     this.pass.dispatchWorkgroups(gx, gy, gz);
     for (const b of spec.buffers) b.buf.lastUse = this.batchId;
     this.counters.dispatches++;
+    this.onDispatch?.(spec.key);
     if (++this.dispatchesInBatch >= this.maxDispatches) this.flush();
   }
 

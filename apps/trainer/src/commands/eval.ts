@@ -10,8 +10,8 @@ import { commas } from '../report/format.js';
 import { outputMode, Reporter } from '../report/reporter.js';
 import { perClass, resultsText } from '../report/results.js';
 import { evaluate } from '../train/evaluate.js';
+import { evalBatchSize } from '../train/session.js';
 import { loadModelForInference } from './common.js';
-import { evalBatchSize } from './train.js';
 
 /** `eval FILE`: the test-set loss, accuracy, per-class accuracy and confusion matrix of saved weights. */
 export async function evalCommand(args: ParsedArgs, io: RunIO): Promise<number> {

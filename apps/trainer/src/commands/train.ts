@@ -1,23 +1,14 @@
 import * as path from 'node:path';
-import { DataLoader } from '@torchlet/datasets';
 import { countParameters } from '@torchlet/nn';
 import * as torch from '@torchlet/tensor';
-import {
-  type CheckpointData,
-  loadCheckpoint,
-  saveCheckpoint,
-  saveModelFile,
-} from '../checkpoint/checkpoint.js';
+import { type CheckpointData, loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint.js';
 import { resolveTrainConfig, resumeConfig, runSwitches, type TrainConfig } from '../cli/config.js';
 import { gatherOptions } from '../cli/gather.js';
 import type { ParsedArgs } from '../cli/parse.js';
-import { DATASETS, loadSplit } from '../data/datasets.js';
 import { resolveDevice } from '../device.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { StopRequest } from '../interrupt.js';
 import type { RunIO } from '../io.js';
-import { buildModel, loadWeightsInto } from '../models/build.js';
-import { initializeModel } from '../models/init.js';
 import { printBanner } from '../report/banner.js';
 import { writeRunFiles } from '../report/finish.js';
 import { commas, pct, seconds } from '../report/format.js';
@@ -26,10 +17,8 @@ import { perClass, resultsText } from '../report/results.js';
 import { defaultRunDir, RUN_FILES, RunFolder } from '../report/run-folder.js';
 import { type EpochProgress, freshProgress, trainEpoch } from '../train/epoch.js';
 import { type EvalResult, evaluate } from '../train/evaluate.js';
-import { createOptimizer, createSchedule, currentLr } from '../train/optimizer.js';
-
-/** Evaluation batches: larger than training ones where that is faster; the results do not depend on it. */
-export const evalBatchSize = (batchSize: number): number => Math.max(batchSize, 500);
+import { currentLr } from '../train/optimizer.js';
+import { createSession, freshStart, restoreSession } from '../train/session.js';
 
 /** The command that resumes a checkpoint, as the user would type it from the repository root. */
 export const resumeHint = (file: string): string => `pnpm trainer --resume ${file}`;
@@ -69,53 +58,12 @@ async function train(
   stop: StopRequest,
 ): Promise<number> {
   const started = performance.now();
-  const info = DATASETS[config.dataset];
-  const trainSplit = loadSplit(info, config.dataDir, true, {
-    augment: config.augment,
-    limit: config.limitTrain,
-  });
-  const testSplit = loadSplit(info, config.dataDir, false, { limit: config.limitTest });
-  const classes = testSplit.classes;
-
-  torch.manualSeed(config.seed);
-  const { model, entry } = buildModel(config.model, info.input, classes.length);
-  initializeModel(model, config.init);
-  if (device.device !== 'cpu') model.to(device.device);
-  const optimizer = createOptimizer(config, model.parameters());
-  const trainLoader = new DataLoader(trainSplit.dataset, {
-    batchSize: config.batchSize,
-    shuffle: true,
-    seed: config.seed,
-    numWorkers: config.workers,
-    persistentWorkers: config.workers > 0,
-    device: device.device,
-  });
-  const testLoader = new DataLoader(testSplit.dataset, {
-    batchSize: evalBatchSize(config.batchSize),
-    numWorkers: config.workers,
-    persistentWorkers: config.workers > 0,
-    device: device.device,
-  });
+  const session = createSession(config, device.device);
+  const { info, trainSplit, testSplit, classes, model, entry, optimizer, trainLoader, testLoader, schedule } =
+    session;
   const stepsPerEpoch = trainLoader.length;
-  const schedule = createSchedule(config, optimizer, stepsPerEpoch);
-
-  let startEpoch = 0;
-  let progress: EpochProgress = freshProgress();
-  let lines: Record<string, unknown>[] = [];
-  if (checkpoint && resumeFile) {
-    loadWeightsInto(model, checkpoint.model, resumeFile, config.model);
-    try {
-      optimizer.loadStateDict(checkpoint.optimizer);
-      if (schedule && checkpoint.scheduler) schedule.loadStateDict(checkpoint.scheduler);
-    } catch (e) {
-      throw new CliError(`cannot resume from ${resumeFile}: ${(e as Error).message}`);
-    }
-    torch.setRngState(checkpoint.rng);
-    startEpoch = checkpoint.epoch;
-    progress = { ...freshProgress(), ...(checkpoint.partial ?? {}), step: checkpoint.step };
-    lines = [...checkpoint.history.lines];
-    torch.dispose(Object.values(checkpoint.model));
-  }
+  const { startEpoch, progress, lines } =
+    checkpoint && resumeFile ? restoreSession(session, checkpoint, resumeFile) : freshStart();
 
   const runDir = out ?? (resumeFile ? path.dirname(resumeFile) : defaultRunDir(config.dataset, config.model));
   const folder = new RunFolder(runDir);

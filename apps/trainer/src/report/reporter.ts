@@ -7,7 +7,8 @@ export type OutputMode = 'bar' | 'lines' | 'json';
 
 export function outputMode(io: RunIO, opts: { quiet: boolean; json: boolean }): OutputMode {
   if (opts.json) return 'json';
-  if (opts.quiet || !io.stdout.isTTY) return 'lines';
+  // cli-progress draws on the process's terminal
+  if (opts.quiet || !io.stdout.isTTY || io.stdout !== process.stdout) return 'lines';
   return 'bar';
 }
 

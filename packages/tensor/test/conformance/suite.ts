@@ -221,6 +221,11 @@ export interface ConformanceOptions {
    * DTypeError naming the dtype instead of computing.
    */
   unsupportedDTypes?: readonly DType[];
+  /**
+   * Case ids that the device cannot serve, with the error each must throw instead (an op that needs
+   * a synchronous read, such as oneHot without numClasses, on an asynchronous device).
+   */
+  expectThrow?: Readonly<Record<string, RegExp>>;
 }
 
 // ----------------------------------------------------------------------------------------- fixtures
@@ -493,7 +498,12 @@ export function conformanceSuite(device: string, opts: ConformanceOptions = {}):
       describe(file, () => {
         for (const c of loadFixtures(file)) {
           const unsupported = (opts.unsupportedDTypes ?? []).find((d) => usesDType(c, d));
-          if (unsupported === undefined) it(c.id, () => checkCase(c, device, opts.tolerances));
+          const throws = opts.expectThrow?.[c.id];
+          if (throws !== undefined)
+            it(`${c.id} (throws on ${device})`, async () => {
+              await expect(checkCase(c, device, opts.tolerances)).rejects.toThrow(throws);
+            });
+          else if (unsupported === undefined) it(c.id, () => checkCase(c, device, opts.tolerances));
           else
             it(`${c.id} (throws: ${unsupported} is not supported on ${device})`, async () => {
               const err = await checkCase(c, device, opts.tolerances).then(

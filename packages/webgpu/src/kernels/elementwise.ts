@@ -267,7 +267,9 @@ export function binaryKernel(engine: Engine, op: BinaryOp, a: TensorView | numbe
   const cmp = COMPARE[op];
   if (cmp) {
     const ct: CT = isIntLike(a) && isIntLike(b) ? 'i32' : 'f32';
-    elementwise(engine, { op, expr: cmp, result: 'bool', inputs: [tensorOperand(a, ct), tensorOperand(b, ct)], out });
+    // NaN compares unequal to everything, whatever the shader compiler assumes about NaNs
+    const expr = ct === 'f32' && op === 'eq' ? '(a == b && !isnanf(a) && !isnanf(b))' : ct === 'f32' && op === 'ne' ? '(a != b || isnanf(a) || isnanf(b))' : cmp;
+    elementwise(engine, { op, expr, result: 'bool', lib: ['consts'], inputs: [tensorOperand(a, ct), tensorOperand(b, ct)], out });
     return;
   }
   const logical = LOGICAL[op];

@@ -162,53 +162,106 @@ fn log2f_(x: f32) -> f32 {
   return ldexpf(expf_((t - n) * 0.69314718055994531), i32(n));
 }`,
   },
+  umul64: {
+    deps: [],
+    // the 64-bit product of two u32 as (hi, lo), from 16-bit halves
+    code: `fn umul64(a: u32, b: u32) -> vec2<u32> {
+  let al = a & 0xffffu;
+  let ah = a >> 16u;
+  let bl = b & 0xffffu;
+  let bh = b >> 16u;
+  let ll = al * bl;
+  let lh = al * bh;
+  let hl = ah * bl;
+  let mid = (ll >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
+  return vec2<u32>(ah * bh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u), a * b);
+}`,
+  },
   trig: {
-    deps: ['consts'],
-    // Cephes sinf/cosf/tanf: reduction by pi/4 in three parts, minimax polynomials on [-pi/4, pi/4]
+    deps: ['consts', 'umul64'],
+    // x = q pi/2 + r with |r| <= pi/4: Cephes' three-part reduction up to 8192, Payne-Hanek beyond
+    // (the 24-bit mantissa times 96 bits of 2/pi taken at the exponent); minimax polynomials on r
     code: `fn sinpoly(x: f32, z: f32) -> f32 { return ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * x + x; }
 fn cospoly(z: f32) -> f32 { return ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0; }
-struct TrigRed { r: f32, j: u32 }
+struct TrigRed { r: f32, q: u32 }
+var<private> TWO_OVER_PI: array<u32, 10> = array<u32, 10>(0u, 0xa2f9836eu, 0x4e441529u, 0xfc2757d1u, 0xf534ddc0u, 0xdb629599u, 0x3c439041u, 0xfe5163abu, 0xdebbc561u, 0xb7246e3au);
+fn twoOverPiWord(wi: u32, sh: u32) -> u32 {
+  if (sh == 0u) { return TWO_OVER_PI[wi]; }
+  return (TWO_OVER_PI[wi] << sh) | (TWO_OVER_PI[wi + 1u] >> (32u - sh));
+}
+fn trigredSlow(ax: f32) -> TrigRed {
+  let b = bitcast<u32>(ax);
+  let e = i32((b >> 23u) & 0xffu) - 127;
+  let m = (b & 0x7fffffu) | 0x800000u;
+  let pos = u32(e + 7);
+  let wi = pos >> 5u;
+  let sh = pos & 31u;
+  let m2 = umul64(m, twoOverPiWord(wi, sh));
+  let m1 = umul64(m, twoOverPiWord(wi + 1u, sh));
+  let m0 = umul64(m, twoOverPiWord(wi + 2u, sh));
+  let p1 = m1.y + m0.x;
+  let p2 = m2.y + m1.x + select(0u, 1u, p1 < m1.y);
+  var q = (p2 >> 30u) & 3u;
+  var a = p2 & 0x3fffffffu;
+  var bb = p1;
+  var c = m0.y;
+  var neg = false;
+  if ((a & 0x20000000u) != 0u) {
+    q = (q + 1u) & 3u;
+    neg = true;
+    a = (~a) & 0x3fffffffu;
+    bb = ~bb;
+    c = ~c + 1u;
+    if (c == 0u) { bb = bb + 1u; if (bb == 0u) { a = (a + 1u) & 0x3fffffffu; } }
+  }
+  var hi = (a << 2u) | (bb >> 30u);
+  var lo = (bb << 2u) | (c >> 30u);
+  var shift = 0;
+  if (hi == 0u) { hi = lo; lo = c << 2u; shift = 32; }
+  let z = countLeadingZeros(hi);
+  if (z > 0u && z < 32u) { hi = (hi << z) | (lo >> (32u - z)); lo = lo << z; }
+  shift = shift + i32(z);
+  let fa = f32(hi >> 8u) * 5.9604644775390625e-8;
+  let fb = f32(((hi & 0xffu) << 16u) | (lo >> 16u)) * 3.552713678800501e-15;
+  let r = ldexpf(fa * 1.5707963705062866 + (fa * -4.371139000186243e-8 + fb * 1.5707963705062866), -shift);
+  return TrigRed(select(r, -r, neg), q);
+}
 fn trigred(ax: f32) -> TrigRed {
+  if (ax > 8192.0) { return trigredSlow(ax); }
   var j = u32(ax * 1.2732395447351628);
   var y = f32(j);
   if ((j & 1u) != 0u) { j = j + 1u; y = y + 1.0; }
   let r = ((ax - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
-  return TrigRed(r, j);
+  return TrigRed(r, (j >> 1u) & 3u);
 }
 fn sinf_(x: f32) -> f32 {
   if (!isfinitef(x)) { return nanf(); }
   let t = trigred(absf(x));
-  var j = t.j & 7u;
-  var neg = signbitf(x);
-  if (j > 3u) { neg = !neg; j = j - 4u; }
   let z = t.r * t.r;
   var y: f32;
-  if (j == 1u || j == 2u) { y = cospoly(z); } else { y = sinpoly(t.r, z); }
-  return select(y, -y, neg);
+  if ((t.q & 1u) == 0u) { y = sinpoly(t.r, z); } else { y = cospoly(z); }
+  if ((t.q & 2u) != 0u) { y = -y; }
+  return select(y, -y, signbitf(x));
 }
 fn cosf_(x: f32) -> f32 {
   if (!isfinitef(x)) { return nanf(); }
   let t = trigred(absf(x));
-  var j = t.j & 7u;
-  var neg = false;
-  if (j > 3u) { j = j - 4u; neg = !neg; }
-  if (j > 1u) { neg = !neg; }
   let z = t.r * t.r;
   var y: f32;
-  if (j == 1u || j == 2u) { y = sinpoly(t.r, z); } else { y = cospoly(z); }
-  return select(y, -y, neg);
+  if ((t.q & 1u) == 0u) { y = cospoly(z); } else { y = sinpoly(t.r, z); }
+  if (((t.q + 1u) & 2u) != 0u) { y = -y; }
+  return y;
 }
 fn tanf_(x: f32) -> f32 {
   if (!isfinitef(x)) { return nanf(); }
-  let ax = absf(x);
-  let t = trigred(ax);
+  let t = trigred(absf(x));
   let z = t.r;
   let zz = z * z;
   var r = z;
-  if (ax > 1.0e-4) {
+  if (absf(z) > 1.0e-4) {
     r = (((((9.38540185543e-3 * zz + 3.11992232697e-3) * zz + 2.44301354525e-2) * zz + 5.34112807005e-2) * zz + 1.33387994085e-1) * zz + 3.33331568548e-1) * zz * z + z;
   }
-  if ((t.j & 2u) != 0u) { r = -1.0 / r; }
+  if ((t.q & 1u) != 0u) { r = -1.0 / r; }
   return select(r, -r, signbitf(x));
 }`,
   },

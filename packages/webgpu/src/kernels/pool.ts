@@ -133,7 +133,7 @@ ${geo}
   let w = i32(t % u32(pW()));
   let h = i32((t / u32(pW())) % u32(pH()));
   let c = t / u32(pW() * pH());
-  let target = h * pW() + w;
+  let here = h * pW() + w;
   let ohLo = max(0, floordiv(h + pph() - pdh() * (pkh() - 1), psh()));
   let ohHi = min(pOH() - 1, floordiv(h + pph(), psh()));
   let owLo = max(0, floordiv(w + ppw() - pdw() * (pkw() - 1), psw()));
@@ -143,7 +143,7 @@ ${geo}
   for (var oh = ohLo; oh <= ohHi; oh = oh + 1) {
     for (var ow = owLo; ow <= owHi; ow = ow + 1) {
       let q = base + u32(oh * pOW() + ow);
-      if (${ib}[${pu(ii)} + q] == target) { acc = acc + ${db}[${pu(idy)} + q]; }
+      if (${ib}[${pu(ii)} + q] == here) { acc = acc + ${db}[${pu(idy)} + q]; }
     }
   }
   ${ob}[${pu(io)} + t] = acc;
