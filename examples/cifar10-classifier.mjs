@@ -7,8 +7,8 @@
 // CI has no CIFAR-10 (no download): it runs this program on stand-in files in the same binary format,
 // made from MNIST digits by tools/make-cifar-standin.mjs, whose class names read "digit 0" ... "digit 9".
 import { parseArgs } from 'node:util';
-import { CIFAR10, DataLoader, makeGrid, saveImage, transforms } from '@torchlet/datasets';
 import { noGrad } from '@torchlet/autograd';
+import { CIFAR10, DataLoader, makeGrid, saveImage, transforms } from '@torchlet/datasets';
 import * as nn from '@torchlet/nn';
 import * as optim from '@torchlet/optim';
 import * as torch from '@torchlet/tensor';
@@ -90,7 +90,9 @@ for (let epoch = 0; epoch < epochs; epoch++) {
     epochLoss += value;
     torch.dispose(loss, inputs, labels);
     if (i % printEvery === printEvery - 1) {
-      console.log(`[${epoch + 1}, ${String(i + 1).padStart(5)}] loss: ${(runningLoss / printEvery).toFixed(3)}`);
+      console.log(
+        `[${epoch + 1}, ${String(i + 1).padStart(5)}] loss: ${(runningLoss / printEvery).toFixed(3)}`,
+      );
       runningLoss = 0.0;
     }
     i++;
@@ -132,7 +134,9 @@ await noGrad(async () => {
 const accuracy = (100 * correct) / total;
 console.log(`Accuracy of the network on the ${total} test images: ${Math.trunc(accuracy)} %`);
 for (let i = 0; i < 10; i++)
-  console.log(`Accuracy of ${label(i)} : ${String(Math.trunc((100 * classCorrect[i]) / classTotal[i])).padStart(2)} %`);
+  console.log(
+    `Accuracy of ${label(i)} : ${String(Math.trunc((100 * classCorrect[i]) / classTotal[i])).padStart(2)} %`,
+  );
 
 // CI: fail when training did not learn.
 if (!(epochLosses.at(-1) < epochLosses[0] && accuracy > 10)) {

@@ -4,7 +4,7 @@
 //   2  a deeper net: CONV(32)-ReLU-module1-MAXPOOL-module1-MAXPOOL-CONV(128)-ReLU-module2 x3-GAP-FC,
 //      module1 = CONV(32,3x3,padding 1)-BatchNorm-RELU, module2 = CONV(128,3x3,padding 1)-BatchNorm-RELU
 //   3  part 3's net with Adam (the default hyper-parameters: lr 0.001, betas 0.9 and 0.999)
-//   4  part 3's net with data augmentation (random crops with padding 4, horizontal flips)
+//   4  part 3's net with data augmentation (one method: random horizontal flips)
 //   5  part 3's net with batch normalisation after every convolution
 //   6  part 3's net with dropout(p=0.1) right after fc2
 //   7  part 3's net with Xavier initialisation of the fully connected layers
@@ -12,7 +12,7 @@
 //   9  part 3's net with L2 regularisation (weight decay)
 //
 //   node examples/cifar10-homework.mjs --data-dir ./data --variant all   # or --variant 2
-//   TORCHLET_EXAMPLES_QUICK=1 node ...   # what CI runs: 2 epochs (the deep net: 150 batches each)
+//   TORCHLET_EXAMPLES_QUICK=1 node ...   # what CI runs: 1 epoch (the deep net: 100 batches)
 // As for part 3, CI runs this on stand-in files in CIFAR-10's format (MNIST digits, "digit 0" ...).
 import { parseArgs } from 'node:util';
 import { noGrad } from '@torchlet/autograd';
@@ -28,14 +28,14 @@ const { values: args } = parseArgs({
   options: {
     'data-dir': { type: 'string', default: './data' },
     variant: { type: 'string', default: 'all' },
-    epochs: { type: 'string', default: QUICK ? '2' : '5' },
+    epochs: { type: 'string', default: QUICK ? '1' : '5' },
   },
 });
 
 const normalize = new transforms.Normalize([0.5, 0.5, 0.5], [0.5, 0.5, 0.5]);
 const plain = new transforms.Compose([new transforms.ToTensor(), normalize]);
+// One augmentation method, as the homework asks; RandomCrop(32, { padding: 4 }) is the other classic
 const augmented = new transforms.Compose([
-  new transforms.RandomCrop(32, { padding: 4 }),
   new transforms.RandomHorizontalFlip(),
   new transforms.ToTensor(),
   normalize,
@@ -122,7 +122,7 @@ const crossEntropy = (outputs, labels) => F.crossEntropy(outputs, labels);
 /** Each variant: its network, optimizer, loss and training transform. */
 const VARIANTS = {
   1: { name: '4 convs + pool', make: () => new FourConvNet() },
-  2: { name: 'deeper, BatchNorm, GAP, 128 channels', make: () => new DeepNet(), quickBatches: 150 },
+  2: { name: 'deeper, BatchNorm, GAP, 128 channels', make: () => new DeepNet(), quickBatches: 100 },
   3: { name: 'Adam', make: () => new Net(), optimizer: (net) => new optim.Adam(net.parameters()) },
   4: { name: 'data augmentation', make: () => new Net(), transform: augmented },
   5: { name: 'BatchNorm after every conv', make: () => new Net({ batchNorm: true }) },
@@ -143,13 +143,21 @@ const VARIANTS = {
     make: () => new Net({ logSoftmax: true }),
     loss: (logProbs, labels) => F.nllLoss(logProbs, labels), // -log p(label)
   },
-  9: { name: 'L2 regularisation', make: () => new Net(), optimizer: (net) => sgd(net, { weightDecay: 5e-4 }) },
+  9: {
+    name: 'L2 regularisation',
+    make: () => new Net(),
+    optimizer: (net) => sgd(net, { weightDecay: 5e-4 }),
+  },
 };
 
 async function runVariant(key) {
   const v = VARIANTS[key];
   torch.manualSeed(0);
-  const trainset = await CIFAR10.create(args['data-dir'], { train: true, download: true, transform: v.transform ?? plain });
+  const trainset = await CIFAR10.create(args['data-dir'], {
+    train: true,
+    download: true,
+    transform: v.transform ?? plain,
+  });
   const testset = await CIFAR10.create(args['data-dir'], { train: false, download: true, transform: plain });
   const trainloader = new DataLoader(trainset, { batchSize: 4, shuffle: true, numWorkers: 2 });
   const testloader = new DataLoader(testset, { batchSize: 4, shuffle: false, numWorkers: 2 });
@@ -200,7 +208,8 @@ async function runVariant(key) {
   console.log(formatPerClassAccuracy(matrix, trainset.classes));
   const accuracy = matrix.reduce((s, row, i) => s + row[i], 0) / matrix.flat().reduce((a, b) => a + b, 0);
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { key, name: v.name, first: mean(losses.slice(0, 50)), last: mean(losses.slice(-50)), accuracy };
+  const w = Math.min(50, Math.ceil(losses.length / 5)); // the first and last 50 batches (fewer in short runs)
+  return { key, name: v.name, first: mean(losses.slice(0, w)), last: mean(losses.slice(-w)), accuracy };
 }
 
 const keys = args.variant === 'all' ? Object.keys(VARIANTS) : args.variant.split(',');
@@ -219,6 +228,8 @@ for (const r of results)
 // CI: fail when a variant did not learn.
 const stuck = results.filter((r) => !(r.last < r.first));
 if (stuck.length) {
-  console.error(`cifar10-homework: the loss did not fall for variant(s) ${stuck.map((r) => r.key).join(', ')}`);
+  console.error(
+    `cifar10-homework: the loss did not fall for variant(s) ${stuck.map((r) => r.key).join(', ')}`,
+  );
   process.exit(1);
 }

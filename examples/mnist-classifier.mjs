@@ -55,7 +55,7 @@ const optimizer = new SGD(model.parameters(), { lr: 0.001 });
 const output = model.call(sampleData);
 console.log('output.size():', output.size(), 'target.size():', sampleTarget.size()); // [32, 10] [32]
 
-async function fit(epoch, model, dataLoader, phase = 'training') {
+async function fit(_epoch, model, dataLoader, phase = 'training') {
   if (phase === 'training') model.train();
   if (phase === 'validation') model.eval();
   let runningLoss = 0;

@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['e2e/**/*.test.ts'],
     // The suite builds the site, then drives a browser: slow on a loaded 2-core machine. No timing
     // assertions anywhere; these are upper bounds only.
-    testTimeout: 240_000,
+    testTimeout: 420_000,
     hookTimeout: 600_000,
   },
 });

@@ -73,6 +73,57 @@ def make_conv(torch, p, part):
     }[part]
 
 
+def make_convnet(torch, p, part):
+    """LeNet-5 / the CIFAR tutorial net from bench/src/models/convnet.ts's pyParams: conv-relu-pool twice,
+    then fc-relu-fc-relu-fc, cross-entropy, SGD(lr=0.01, momentum=0.9), on one fixed batch."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class ConvNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(p["c"], p["c1"], p["k1"], padding=p["p1"])
+            self.conv2 = nn.Conv2d(p["c1"], p["c2"], p["k2"], padding=p["p2"])
+            h, w = p["h"], p["w"]
+            for k, pad in ((p["k1"], p["p1"]), (p["k2"], p["p2"])):
+                h, w = (h + 2 * pad - k + 1) // 2, (w + 2 * pad - k + 1) // 2
+            self.fc1 = nn.Linear(p["c2"] * h * w, p["f1"])
+            self.fc2 = nn.Linear(p["f1"], p["f2"])
+            self.fc3 = nn.Linear(p["f2"], p["f3"])
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = torch.flatten(x, 1)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    net = ConvNet()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    b = p["batch"]
+    x = torch.rand(b, p["c"], p["h"], p["w"]) * 2 - 1
+    y = torch.arange(b) * 7 % p["f3"]
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    def fwd():
+        F.cross_entropy(net(x), y)
+
+    def fwdbwd():
+        net.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+
+    return {"step": step, "fwd": fwd, "fwd_nograd": fwd, "fwdbwd": fwdbwd}[part]
+
+
+# Kinds that run with autograd on (everything else runs under torch.no_grad()).
+GRAD_KINDS = {"convnet_step", "convnet_fwd", "convnet_fwdbwd"}
+
+
 def _config_field(pattern):
     import torch
 
@@ -103,22 +154,26 @@ def main():
         "conv2d_bwd_input": lambda p: make_conv(torch, p, "bwd_input"),
         "conv2d_bwd_weight": lambda p: make_conv(torch, p, "bwd_weight"),
         "conv2d_fwdbwd": lambda p: make_conv(torch, p, "fwdbwd"),
+        "convnet_step": lambda p: make_convnet(torch, p, "step"),
+        "convnet_fwd": lambda p: make_convnet(torch, p, "fwd"),
+        "convnet_fwd_nograd": lambda p: make_convnet(torch, p, "fwd_nograd"),
+        "convnet_fwdbwd": lambda p: make_convnet(torch, p, "fwdbwd"),
     }
     results = {}
-    with torch.no_grad():
-        for case in req["cases"]:
-            make = makers.get(case["kind"])
-            if make is None:
-                results[case["id"]] = {"error": f"bench_torch.py has no kind '{case['kind']}'"}
-                continue
-            try:
+    for case in req["cases"]:
+        make = makers.get(case["kind"])
+        if make is None:
+            results[case["id"]] = {"error": f"bench_torch.py has no kind '{case['kind']}'"}
+            continue
+        try:
+            with torch.set_grad_enabled(case["kind"] in GRAD_KINDS):
                 samples = measure(make(case["params"]), req["timing"])
-                results[case["id"]] = {"samples": samples}
-                med = sorted(samples)[len(samples) // 2]
-                print(f"  pytorch     {case['id']:<18} {med:10.2f} ms", file=sys.stderr, flush=True)
-            except Exception as e:  # noqa: BLE001 - report and go on with the other cases
-                results[case["id"]] = {"error": f"{type(e).__name__}: {e}"}
-            gc.collect()
+            results[case["id"]] = {"samples": samples}
+            med = sorted(samples)[len(samples) // 2]
+            print(f"  pytorch     {case['id']:<18} {med:10.2f} ms", file=sys.stderr, flush=True)
+        except Exception as e:  # noqa: BLE001 - report and go on with the other cases
+            results[case["id"]] = {"error": f"{type(e).__name__}: {e}"}
+        gc.collect()
     print(json.dumps({"info": info, "results": results}))
 
 

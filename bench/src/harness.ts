@@ -1,8 +1,10 @@
 /**
  * The timing harness: warm-up, then enough repetitions to fill a time budget (within bounds),
- * reporting median / min / max. Garbage collection (when node runs with --expose-gc) happens
+ * reporting median / min / max. Garbage collection (exposed at start-up, see findGc) happens
  * between measurements, never inside a timed region.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { Timing } from './types.js';
 
 export interface TimingOptions {
@@ -41,9 +43,28 @@ export const QUICK: TimingOptions = {
   rounds: 1,
 };
 
-const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
+/**
+ * The garbage collector: `global.gc` under `node --expose-gc`, otherwise exposed at run time (V8 flag
+ * set from inside, then read from a fresh context). The bench script no longer passes --expose-gc:
+ * Node refuses it in worker threads' execArgv, and @torchlet/datasets' DataLoader hands its workers
+ * the parent's execArgv, so under --expose-gc every DataLoader with numWorkers > 0 fell back to the
+ * main thread (with a warning).
+ */
+function findGc(): (() => void) | undefined {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) return exposed;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const fn = vm.runInNewContext('gc') as unknown;
+    return typeof fn === 'function' ? (fn as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
-/** Runs a full garbage collection if node exposes it (`node --expose-gc`). */
+const gc = findGc();
+
+/** Runs a full garbage collection if V8 lets us (see findGc). */
 export function collectGarbage(): void {
   gc?.();
 }

@@ -11,11 +11,11 @@ import { runPytorch } from './libs/pytorch.js';
 import { loadTfjs, tfjsLibraries } from './libs/tfjs.js';
 import { loadTorchlet, torchletLibraries } from './libs/torchlet.js';
 import { describeMachine, machineInfo } from './machine.js';
-import { listCases } from './registry.js';
+import { listCases, listStudies } from './registry.js';
 import { type RunReport, writeReport } from './results.js';
 import { runCase } from './runner.js';
 import { notesText, resultTable, targetTable, targetVerdicts } from './table.js';
-import type { CaseResult, LibraryId } from './types.js';
+import type { CaseResult, LibraryId, StudyReport, TorchletPackages } from './types.js';
 
 const log = (s = '') => process.stdout.write(`${s}\n`);
 
@@ -35,28 +35,37 @@ async function main(): Promise<void> {
     return;
   }
   const cases = listCases({ quick: opts.quick }, opts.filters);
+  const studies = listStudies({ quick: opts.quick }, opts.filters);
   if (opts.list) {
-    for (const c of cases) log(`${c.id.padEnd(18)} ${c.title}`);
+    const w = Math.max(18, ...cases.map((c) => c.id.length), ...studies.map((s) => s.id.length));
+    for (const c of cases) log(`${c.id.padEnd(w)} ${c.title}`);
+    for (const s of studies) log(`${s.id.padEnd(w)} [study] ${s.title}`);
     return;
   }
-  if (cases.length === 0) throw new Error(`bench: no case matches --filter ${opts.filters.join(',')}`);
+  if (cases.length === 0 && studies.length === 0)
+    throw new Error(`bench: no case matches --filter ${opts.filters.join(',')}`);
   const timing = opts.quick ? QUICK : FULL;
   const machine = machineInfo();
   const notes: string[] = [];
   log(`Torchlet benchmark${opts.quick ? ' (--quick smoke run)' : ''} - ${machine.date}`);
   log(`Machine: ${describeMachine(machine)}`);
-  if (!hasGc()) notes.push('node was started without --expose-gc: no garbage collection between cases');
+  if (!hasGc()) notes.push('the garbage collector could not be exposed: no garbage collection between cases');
 
   // Libraries, in column order.
   const libs: Library[] = [];
   const want = (id: LibraryId) => opts.libs.includes(id);
+  let torchlet: TorchletPackages | null = null;
+  let tfjs: Awaited<ReturnType<typeof loadTfjs>> | null = null;
   if (want('torchlet') || want('torchlet-1t')) {
-    const torch = await loadTorchlet();
-    if (typeof torch === 'string') notes.push(`torchlet skipped: ${torch}`);
-    else libs.push(...torchletLibraries(torch).filter((l) => want(l.id)));
+    const loaded = await loadTorchlet();
+    if (typeof loaded === 'string') notes.push(`torchlet skipped: ${loaded}`);
+    else {
+      torchlet = loaded;
+      libs.push(...torchletLibraries(loaded).filter((l) => want(l.id)));
+    }
   }
   if (want('tfjs-wasm') || want('tfjs-cpu')) {
-    const tfjs = await loadTfjs();
+    tfjs = await loadTfjs();
     if (tfjs.wasmError && want('tfjs-wasm')) notes.push(`tfjs-wasm skipped: ${tfjs.wasmError}`);
     libs.push(...tfjsLibraries(tfjs).filter((l) => want(l.id)));
   }
@@ -84,7 +93,7 @@ async function main(): Promise<void> {
     }
   }
 
-  if (want('pytorch')) {
+  if (want('pytorch') && cases.some((c) => c.pytorch && (!c.libs || c.libs.includes('pytorch')))) {
     log('  pytorch: running py/bench_torch.py (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)) ...');
     const py = await runPytorch(cases, timing, 1);
     if (py.unavailable) {
@@ -100,6 +109,7 @@ async function main(): Promise<void> {
         if (!c.pytorch || !p) continue;
         const r: CaseResult = { caseId: c.id, library: 'pytorch', ...p };
         if (r.timing && c.flops) r.gflops = c.flops / (r.timing.median * 1e6);
+        if (r.timing && c.samplesPerRun) r.samplesPerSec = c.samplesPerRun / (r.timing.median / 1000);
         let at = results.length;
         for (let i = results.length - 1; i >= 0; i--) {
           if (results[i].caseId === c.id) {
@@ -112,16 +122,48 @@ async function main(): Promise<void> {
     }
   }
 
+  // Studies: after the cases and PyTorch, so that they can use (or derive from) their results.
+  const reports: StudyReport[] = [];
+  for (const st of studies) {
+    log(`  ${st.id}: ${st.title}`);
+    try {
+      if (tfjs?.wasm) await tfjs.tf.setBackend('wasm');
+      reports.push(
+        await st.run({
+          quick: opts.quick,
+          libs: opts.libs,
+          results,
+          labels,
+          torchlet,
+          tf: tfjs?.tf ?? null,
+          tfWasm: !!tfjs?.wasm,
+          log: (line) => log(`    ${line}`),
+        }),
+      );
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      log(`    error: ${msg}`);
+      notes.push(`study ${st.id} failed: ${msg}`);
+    }
+  }
+
   const verdicts = targetVerdicts(cases, results);
-  log('');
-  log(resultTable(cases, results, labels));
-  log('');
-  log(
-    'vs X = X median time / this median time (> 1: this row is faster). check = max|out - ref| / max|ref| vs the first column.',
-  );
-  const targets = targetTable(verdicts);
+  const studyVerdicts = reports.flatMap((r) => r.verdicts);
+  if (cases.length) {
+    log('');
+    log(resultTable(cases, results, labels));
+    log('');
+    log(
+      'vs X = X median time / this median time (> 1: this row is faster). check = max|out - ref| / max|ref| vs the first column.',
+    );
+  }
+  for (const r of reports) {
+    log(`\n${r.id}: ${r.title}\n${r.text}`);
+    for (const n of r.notes) log(`  ${n}`);
+  }
+  const targets = targetTable(verdicts, studyVerdicts);
   if (targets) log(`\n${targets}`);
-  const caseNotes = notesText(cases, labels);
+  const caseNotes = notesText(cases, labels, results);
   if (caseNotes) log(`\n${caseNotes}`);
   for (const n of notes) log(`Note: ${n}`);
   log(
@@ -139,6 +181,8 @@ async function main(): Promise<void> {
     cases,
     results,
     targets: verdicts,
+    studies: reports,
+    studyTargets: studyVerdicts,
     notes: [
       ...notes,
       ...(caseNotes

@@ -6,7 +6,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MachineInfo } from './machine.js';
 import type { TargetVerdict } from './table.js';
-import type { BenchCase, CaseResult, LibraryId } from './types.js';
+import type { BenchCase, CaseResult, LibraryId, StudyReport, Verdict } from './types.js';
 
 export interface RunReport {
   machine: MachineInfo;
@@ -16,10 +16,21 @@ export interface RunReport {
   cases: BenchCase[];
   results: CaseResult[];
   targets: TargetVerdict[];
+  studies: StudyReport[];
+  studyTargets: Verdict[];
   notes: string[];
 }
 
 const round = (v: number, digits = 4) => Number(v.toPrecision(digits));
+
+/** Rounds every non-integer number inside plain objects and arrays (study rows). */
+function roundDeep(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : round(v);
+  if (Array.isArray(v)) return v.map(roundDeep);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundDeep(x)]));
+  return v;
+}
 
 export function toJson(r: RunReport): string {
   const doc = {
@@ -33,6 +44,7 @@ export function toJson(r: RunReport): string {
       group: c.group,
       title: c.title,
       flops: c.flops ?? null,
+      samplesPerRun: c.samplesPerRun ?? null,
       baseline: c.baseline,
     })),
     results: r.results.map((x) => ({
@@ -45,6 +57,7 @@ export function toJson(r: RunReport): string {
             maxMs: round(x.timing.max),
             reps: x.timing.reps,
             gflops: x.gflops === undefined ? null : round(x.gflops),
+            ...(x.samplesPerSec !== undefined ? { samplesPerSec: round(x.samplesPerSec) } : {}),
             samplesMs: x.timing.samples.map((s) => round(s)),
           }
         : {}),
@@ -52,14 +65,30 @@ export function toJson(r: RunReport): string {
       ...(x.skipped ? { skipped: x.skipped } : {}),
       ...(x.error ? { error: x.error } : {}),
     })),
-    targets: r.targets.map((t) => ({
-      case: t.caseId,
-      lib: t.target.lib,
-      vs: t.target.vs,
-      target: t.target.text,
-      minSpeedup: t.target.minSpeedup,
-      speedup: t.speedup === undefined ? null : round(t.speedup),
-      met: t.met ?? null,
+    targets: [
+      ...r.targets.map((t) => ({
+        case: t.caseId,
+        lib: t.target.lib,
+        target: t.target.text,
+        ...('minSamplesPerSec' in t.target
+          ? {
+              minSamplesPerSec: t.target.minSamplesPerSec,
+              samplesPerSec: t.samplesPerSec === undefined ? null : round(t.samplesPerSec),
+            }
+          : {
+              vs: t.target.vs,
+              minSpeedup: t.target.minSpeedup,
+              speedup: t.speedup === undefined ? null : round(t.speedup),
+            }),
+        met: t.met ?? null,
+      })),
+      ...r.studyTargets.map((v) => ({ case: v.id, target: v.text, got: v.got, met: v.met ?? null })),
+    ],
+    studies: r.studies.map((st) => ({
+      id: st.id,
+      title: st.title,
+      rows: roundDeep(st.rows),
+      notes: st.notes,
     })),
     notes: r.notes,
   };

@@ -125,6 +125,7 @@ export async function runCase(
     if (cell.res.error || cell.samples.length === 0) continue;
     cell.res.timing = stats(cell.samples);
     if (c.flops) cell.res.gflops = c.flops / (cell.res.timing.median * 1e6);
+    if (c.samplesPerRun) cell.res.samplesPerSec = c.samplesPerRun / (cell.res.timing.median / 1000);
   }
   collectGarbage();
   return results;

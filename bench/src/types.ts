@@ -154,6 +154,8 @@ export interface StudyCtx {
   libs: readonly LibraryId[];
   /** Every case result of this run so far (PyTorch's included), to derive from or compare with. */
   results: readonly CaseResult[];
+  /** Column labels ('torchlet (2 threads)', 'pytorch 1.13.0a0 (1 thread)'). */
+  labels: ReadonlyMap<LibraryId, string>;
   torchlet: TorchletPackages | null;
   tf: typeof TF | null;
   /** Whether the tfjs wasm backend loaded. */

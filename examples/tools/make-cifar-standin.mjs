@@ -3,13 +3,13 @@
 // turned into colour images (a random tint per image, noise on each channel). Labels are the digits, and
 // batches.meta.txt names the classes "digit 0" ... "digit 9", so no output can be mistaken for CIFAR-10.
 //
-//   node examples/tools/make-cifar-standin.mjs <root> [imagesPerTrainFile=200] [testImages=500]
+//   node examples/tools/make-cifar-standin.mjs <root> [imagesPerTrainFile=600] [testImages=500]
 // writes <root>/cifar-10-batches-bin/{data_batch_1..5,test_batch}.bin, batches.meta.txt and STAND-IN.txt.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MNIST } from '@torchlet/datasets';
 
-const [root, perFile = '200', testCount = '500'] = process.argv.slice(2);
+const [root, perFile = '600', testCount = '500'] = process.argv.slice(2);
 if (!root) {
   console.error('usage: node make-cifar-standin.mjs <root> [imagesPerTrainFile] [testImages]');
   process.exit(2);
@@ -48,9 +48,14 @@ const test = new MNIST(undefined, { train: false });
 const n = Number(perFile);
 for (let b = 0; b < 5; b++) writeFileSync(join(folder, `data_batch_${b + 1}.bin`), records(train, b * n, n));
 writeFileSync(join(folder, 'test_batch.bin'), records(test, 0, Number(testCount)));
-writeFileSync(join(folder, 'batches.meta.txt'), `${Array.from({ length: 10 }, (_, d) => `digit ${d}`).join('\n')}\n`);
+writeFileSync(
+  join(folder, 'batches.meta.txt'),
+  `${Array.from({ length: 10 }, (_, d) => `digit ${d}`).join('\n')}\n`,
+);
 writeFileSync(
   join(folder, 'STAND-IN.txt'),
   'Not CIFAR-10: MNIST digits as 32x32 colour images in the CIFAR-10 binary format (examples/tools/make-cifar-standin.mjs).\n',
 );
-console.log(`make-cifar-standin: ${5 * n} train and ${testCount} test STAND-IN images (MNIST digits, not CIFAR-10) in ${folder}`);
+console.log(
+  `make-cifar-standin: ${5 * n} train and ${testCount} test STAND-IN images (MNIST digits, not CIFAR-10) in ${folder}`,
+);

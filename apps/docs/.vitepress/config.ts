@@ -56,7 +56,11 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
   for (const pkg of PACKAGES) {
     if (!existsSync(join(api, pkg, 'index.md'))) continue;
     const children = namespaceItems(join(api, pkg), `/api/${pkg}`);
-    items.push({ text: `@torchlet/${pkg}`, link: `/api/${pkg}/`, ...(children.length ? { items: children } : {}) });
+    items.push({
+      text: `@torchlet/${pkg}`,
+      link: `/api/${pkg}/`,
+      ...(children.length ? { items: children } : {}),
+    });
   }
   return [{ text: 'API reference', items }];
 }
@@ -103,13 +107,26 @@ const version = JSON.parse(readFileSync(join(repo, 'packages', 'tensor', 'packag
 
 export default defineConfig({
   title: 'Torchlet',
-  description: "PyTorch's programming model in TypeScript: tensors, autograd, nn, optim and data, on WebGPU and the CPU",
+  description:
+    "PyTorch's programming model in TypeScript: tensors, autograd, nn, optim and data, on WebGPU and the CPU",
   srcDir,
   cleanUrls: true,
   lastUpdated: false,
   // A broken link fails the build (VitePress' default; never turn it off).
   ignoreDeadLinks: false,
-  head: [['link', { rel: 'icon', href: "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><text y='14' font-size='14'>🔥</text></svg>" }]],
+  markdown: {
+    // The examples are .mjs files: highlight them as JavaScript.
+    languageAlias: { mjs: 'js' },
+  },
+  head: [
+    [
+      'link',
+      {
+        rel: 'icon',
+        href: "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><text y='14' font-size='14'>🔥</text></svg>",
+      },
+    ],
+  ],
   themeConfig: {
     logo: undefined,
     nav: [

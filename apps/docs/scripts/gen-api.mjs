@@ -81,12 +81,15 @@ if (moves.size) {
   for (const file of listPages(out).map(toPosix)) {
     const from = posix.dirname(file);
     const newFile = moves.get(file) ?? file;
-    const text = readFileSync(file, 'utf8').replace(/\]\(([^)#\s]+\.md)(#[^)]*)?\)/g, (link, target, hash = '') => {
-      if (/^[a-z]+:/.test(target) || target.startsWith('/')) return link;
-      const abs = posix.normalize(posix.join(from, target));
-      const rel = posix.relative(posix.dirname(newFile), moves.get(abs) ?? abs);
-      return `](${rel}${hash})`;
-    });
+    const text = readFileSync(file, 'utf8').replace(
+      /\]\(([^)#\s]+\.md)(#[^)]*)?\)/g,
+      (link, target, hash = '') => {
+        if (/^[a-z]+:/.test(target) || target.startsWith('/')) return link;
+        const abs = posix.normalize(posix.join(from, target));
+        const rel = posix.relative(posix.dirname(newFile), moves.get(abs) ?? abs);
+        return `](${rel}${hash})`;
+      },
+    );
     if (newFile !== file) {
       mkdirSync(posix.dirname(newFile), { recursive: true });
       rmSync(file);

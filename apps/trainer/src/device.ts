@@ -1,4 +1,3 @@
-import { hasBackend } from '@torchlet/tensor';
 import { UsageError } from './errors.js';
 
 export interface ResolvedDevice {
@@ -7,25 +6,30 @@ export interface ResolvedDevice {
   note: string;
 }
 
-export const WEBGPU_NOT_AVAILABLE = [
-  '--device webgpu: the WebGPU backend (@torchlet/webgpu) is not available yet, so Torchlet cannot train on a GPU.',
-  'When it lands, --device webgpu will run every op on the GPU through WebGPU (Dawn in Node.js) and fail if no',
-  'adapter is found, and --device auto will pick it whenever one is. Until then use --device cpu or --device auto',
-  '(both train on the CPU backend: WebAssembly SIMD GEMM, worker threads).',
-].join('\n');
+/** Software adapters (SwiftShader, llvmpipe) are correct but slower than the CPU backend. */
+function isSoftwareAdapter(name: string): boolean {
+  return /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(name);
+}
 
 /**
- * `--device`: cpu; webgpu (an error while no WebGPU backend is registered); auto: webgpu when a WebGPU
- * backend is registered, else the CPU.
+ * `--device`: cpu; webgpu (initialises @torchlet/webgpu, an error naming the cause when no adapter is
+ * found); auto: a hardware WebGPU adapter when there is one, else the CPU backend.
  */
-export function resolveDevice(requested: 'auto' | 'cpu' | 'webgpu'): ResolvedDevice {
-  const webgpu = hasBackend('webgpu');
-  if (requested === 'webgpu') {
-    if (!webgpu) throw new UsageError(WEBGPU_NOT_AVAILABLE);
-    return { device: 'webgpu', note: 'requested' };
-  }
+export async function resolveDevice(requested: 'auto' | 'cpu' | 'webgpu'): Promise<ResolvedDevice> {
   if (requested === 'cpu') return { device: 'cpu', note: 'requested' };
-  return webgpu
-    ? { device: 'webgpu', note: 'auto: WebGPU backend found' }
-    : { device: 'cpu', note: 'auto: the WebGPU backend is not available yet' };
+  let adapterName: string;
+  try {
+    const { initWebGPU } = await import('@torchlet/webgpu');
+    adapterName = (await initWebGPU()).adapterName;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    if (requested === 'webgpu') throw new UsageError(`--device webgpu: ${why}`);
+    return { device: 'cpu', note: `auto: no WebGPU adapter (${why.split('\n')[0]})` };
+  }
+  if (requested === 'auto' && isSoftwareAdapter(adapterName)) {
+    const { disposeWebGPU } = await import('@torchlet/webgpu');
+    await disposeWebGPU();
+    return { device: 'cpu', note: `auto: ${adapterName} is a software adapter; the CPU backend is faster` };
+  }
+  return { device: 'webgpu', note: `${requested === 'auto' ? 'auto: ' : ''}${adapterName}` };
 }

@@ -1,6 +1,8 @@
 /**
- * Every case file registers itself on import; add new families here (LeNet-5 training step next,
- * once autograd and nn exist).
+ * Every case file registers itself on import (cases with `defineCases`, studies with
+ * `defineStudies`); add new families here.
  */
 import './matmul.js';
 import './conv2d.js';
+import './training.js';
+import '../studies/loader.js';

@@ -34,7 +34,7 @@ export interface NetSpec {
 
 export const LENET5: NetSpec = {
   id: 'lenet5',
-  title: 'LeNet-5 (MNIST 1x28x28: conv 6x5x5 pad 2, pool, conv 16x5x5, pool, fc 400-120-84-10)',
+  title: 'LeNet-5 on 1x28x28',
   input: [1, 28, 28],
   convs: [
     { out: 6, k: 5, pad: 2 },
@@ -45,7 +45,7 @@ export const LENET5: NetSpec = {
 
 export const CIFAR_NET: NetSpec = {
   id: 'cifar-net',
-  title: 'cifar-net (CIFAR-10 3x32x32: conv 6x5x5, pool, conv 16x5x5, pool, fc 400-120-84-10)',
+  title: 'cifar-net on 3x32x32',
   input: [3, 32, 32],
   convs: [
     { out: 6, k: 5, pad: 0 },
@@ -69,7 +69,11 @@ interface ConvGeometry {
 }
 
 /** Shapes through the network: each conv's input and output, and the flattened feature count. */
-export function geometry(spec: NetSpec): { convs: ConvGeometry[]; pooled: [number, number, number]; flat: number } {
+export function geometry(spec: NetSpec): {
+  convs: ConvGeometry[];
+  pooled: [number, number, number];
+  flat: number;
+} {
   let [c, h, w] = spec.input;
   const convs: ConvGeometry[] = [];
   for (const l of spec.convs) {
@@ -219,46 +223,142 @@ export function releaseGraph(t: Tensor): void {
 // ---- tfjs ----------------------------------------------------------------------------------------
 
 let gradInstalls = 0;
-let originalConvGrad: TF.GradConfig | undefined;
+let previous: [string, TF.GradConfig | undefined][] = [];
 
 /**
- * tfjs-backend-wasm has no Conv2DBackpropFilter kernel (and tfjs-cpu's is a scalar loop), so the
- * training cases register a Conv2D gradient whose filter part is composed as in cases/conv2d.ts (pad,
- * then one matMul(transposeA) per kernel offset) and whose input part is `conv2dTranspose` (the
- * Conv2DBackpropInput kernel, as tfjs's own gradient). Gradients are thunks, so, as with tfjs's own
- * gradient, only the ones the tape needs run (none for conv1's input). Returns the undo.
+ * Gradients for tfjs's autodiff (tf.variableGrads). tfjs-core's Node build registers none: the
+ * `@tensorflow/tfjs` union package does (`register_all_gradients`), and it is not installed (nor can
+ * tfjs-core's extensionless ESM sources be imported in Node). So the training cases register the
+ * ones the two nets need, transcribed from tfjs-core 4.22's `gradients/*_grad.ts` (Add, Relu,
+ * MaxPool, Reshape, BatchMatMul: same formulas and kernels), plus a Conv2D gradient whose input part
+ * is tfjs's (`conv2dTranspose`, the Conv2DBackpropInput kernel) and whose filter part is composed as in
+ * cases/conv2d.ts (pad, then one matMul(transposeA) per kernel offset, stacked), because
+ * tfjs-backend-wasm has no Conv2DBackpropFilter kernel and tfjs-cpu's is a scalar loop. Gradients are
+ * thunks, so only those the tape needs run (none for conv1's input). Returns the undo.
  */
-export function installComposedConvGrad(tf: typeof TF): () => void {
+export function installTrainingGradients(tf: typeof TF): () => void {
   if (gradInstalls++ === 0) {
-    originalConvGrad = tf.getGradient('Conv2D');
-    tf.registerGradient({
-      kernelName: 'Conv2D',
-      inputsToSave: ['x', 'filter'],
-      gradFunc: (dy, saved, attrs) => {
-        const [x, filter] = saved as [TF.Tensor4D, TF.Tensor4D];
-        const a = attrs as unknown as {
-          strides: number | [number, number];
-          dilations: number | [number, number];
-          pad: number | 'valid' | 'same';
-          dataFormat: string;
-        };
-        const ones = (v: number | [number, number]) => (typeof v === 'number' ? v === 1 : v[0] === 1 && v[1] === 1);
-        if (!ones(a.strides) || !ones(a.dilations) || a.dataFormat !== 'NHWC' || a.pad === 'same') {
-          throw new Error('bench: the composed Conv2D gradient handles stride 1, no dilation, NHWC, numeric padding');
-        }
-        const pad = a.pad === 'valid' ? 0 : a.pad;
-        const [k, , c, o] = filter.shape;
-        const s = { n: x.shape[0], c, h: x.shape[1], w: x.shape[2], o, k, pad };
-        return {
-          x: () => tf.conv2dTranspose(dy as TF.Tensor4D, filter, x.shape, 1, pad),
-          filter: () => composedFilterGrad(tf, x, dy as TF.Tensor4D, s),
-        };
+    const configs: TF.GradConfig[] = [
+      {
+        kernelName: 'Conv2D',
+        inputsToSave: ['x', 'filter'],
+        gradFunc: (dy, saved, attrs) => {
+          const [x, filter] = saved as [TF.Tensor4D, TF.Tensor4D];
+          const a = attrs as unknown as {
+            strides: number | [number, number];
+            dilations: number | [number, number];
+            pad: number | 'valid' | 'same';
+            dataFormat: string;
+          };
+          const ones = (v: number | [number, number]) =>
+            typeof v === 'number' ? v === 1 : v[0] === 1 && v[1] === 1;
+          if (!ones(a.strides) || !ones(a.dilations) || a.dataFormat !== 'NHWC' || a.pad === 'same') {
+            throw new Error(
+              'bench: the composed Conv2D gradient handles stride 1, no dilation, NHWC, numeric padding',
+            );
+          }
+          const pad = a.pad === 'valid' ? 0 : a.pad;
+          const [k, , c, o] = filter.shape;
+          const s = { n: x.shape[0], c, h: x.shape[1], w: x.shape[2], o, k, pad };
+          return {
+            x: () => tf.conv2dTranspose(dy as TF.Tensor4D, filter, x.shape, 1, pad),
+            filter: () => composedFilterGrad(tf, x, dy as TF.Tensor4D, s),
+          };
+        },
       },
-    });
+      {
+        kernelName: 'Add',
+        inputsToSave: ['a', 'b'],
+        gradFunc: (dy, saved) => {
+          const [a, b] = saved;
+          const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+          const der = (t: TF.Tensor) => () => {
+            const axes = tf.backend_util.getReductionAxes(t.shape, out);
+            return tf.reshape(axes.length > 0 ? tf.sum(dy as TF.Tensor, axes) : (dy as TF.Tensor), t.shape);
+          };
+          return { a: der(a), b: der(b) };
+        },
+      },
+      {
+        kernelName: 'Relu',
+        inputsToSave: ['x'],
+        gradFunc: (dy, saved) => ({
+          x: () => tf.mul(dy as TF.Tensor, tf.cast(tf.step(saved[0]), 'float32')),
+        }),
+      },
+      {
+        kernelName: 'MaxPool',
+        inputsToSave: ['x'],
+        outputsToSave: [true],
+        gradFunc: (dy, saved, attrs) => {
+          const [x, y] = saved;
+          const { filterSize, strides, pad } = attrs as Record<string, unknown>;
+          return {
+            x: () =>
+              tf.engine().runKernel('MaxPoolGrad', { dy: dy as TF.Tensor, input: x, output: y }, {
+                filterSize,
+                strides,
+                pad,
+              } as unknown as TF.NamedAttrMap) as TF.Tensor,
+          };
+        },
+      },
+      {
+        kernelName: 'Reshape',
+        inputsToSave: ['x'],
+        gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as TF.Tensor, saved[0].shape) }),
+      },
+      {
+        kernelName: 'BatchMatMul',
+        inputsToSave: ['a', 'b'],
+        gradFunc: (dy, saved, attrs) => {
+          const [a, b] = saved;
+          const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+          const d = dy as TF.Tensor;
+          if (!transposeA && !transposeB)
+            return { a: () => tf.matMul(d, b, false, true), b: () => tf.matMul(a, d, true, false) };
+          if (!transposeA && transposeB)
+            return { a: () => tf.matMul(d, b, false, false), b: () => tf.matMul(d, a, true, false) };
+          if (transposeA && !transposeB)
+            return { a: () => tf.matMul(b, d, false, true), b: () => tf.matMul(a, d, false, false) };
+          return { a: () => tf.matMul(b, d, true, true), b: () => tf.matMul(d, a, true, true) };
+        },
+      },
+    ];
+    previous = configs.map((c) => [c.kernelName, tf.getGradient(c.kernelName)]);
+    for (const c of configs) tf.registerGradient(c);
   }
   return () => {
-    if (--gradInstalls === 0 && originalConvGrad) tf.registerGradient(originalConvGrad);
+    if (--gradInstalls > 0) return;
+    for (const [name, config] of previous) {
+      if (config) tf.registerGradient(config);
+      else tf.unregisterGradient(name);
+    }
+    previous = [];
   };
+}
+
+/**
+ * Mean cross-entropy of logits against one-hot labels, with its gradient given directly
+ * ((softmax - labels) / batch, what tf.losses.softmaxCrossEntropy's customGrad and PyTorch compute),
+ * so that no Log/Exp/Sum/RealDiv gradients need registering.
+ */
+function crossEntropy(tf: typeof TF): (logits: TF.Tensor2D, labels: TF.Tensor2D) => TF.Scalar {
+  const f = (logits: TF.Tensor2D, labels: TF.Tensor2D, save: TF.GradSaveFunc) => {
+    const logp = tf.logSoftmax(logits);
+    save([logp, labels]);
+    return {
+      value: tf.neg(tf.mean(tf.sum(tf.mul(labels, logp), 1))) as TF.Scalar,
+      gradFunc: (dy: TF.Tensor, [lp, lab]: TF.Tensor[]) => {
+        const scale = tf.div(dy, lp.shape[0]);
+        return [tf.mul(tf.sub(tf.exp(lp), lab), scale), tf.zerosLike(lab)];
+      },
+    };
+  };
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    logits: TF.Tensor2D,
+    labels: TF.Tensor2D,
+  ) => TF.Scalar;
 }
 
 export interface TfjsNet {
@@ -283,12 +383,14 @@ export function tfjsNet(tf: typeof TF, spec: NetSpec, w: Weights): TfjsNet {
   const toTf = (i: number): TF.Tensor => {
     const shape = w.shapes[i];
     const v = w.values[i];
-    if (shape.length === 4) return tf.tensor4d(permute4(v, shape, OIHW_TO_HWIO), [shape[2], shape[3], shape[1], shape[0]]);
+    if (shape.length === 4)
+      return tf.tensor4d(permute4(v, shape, OIHW_TO_HWIO), [shape[2], shape[3], shape[1], shape[0]]);
     if (shape.length === 1) return tf.tensor1d(v);
     const [out, inp] = shape;
     const t = new Float32Array(v.length);
     for (let o = 0; o < out; o++)
-      for (let j = 0; j < inp; j++) t[(i === 4 ? nhwcRow(j) : j) * out + o] = v[o * inp + j];
+      for (let j = 0; j < inp; j++)
+        t[(w.names[i] === 'fc1.weight' ? nhwcRow(j) : j) * out + o] = v[o * inp + j];
     return tf.tensor2d(t, [inp, out]);
   };
   const vars = w.names.map((name, i) => {
@@ -299,16 +401,22 @@ export function tfjsNet(tf: typeof TF, spec: NetSpec, w: Weights): TfjsNet {
   });
   const [cw1, cb1, cw2, cb2, fw1, fb1, fw2, fb2, fw3, fb3] = vars;
   const [l1, l2] = g.convs;
+  const ce = crossEntropy(tf);
   const loss = (x: TF.Tensor4D, oneHot: TF.Tensor2D): TF.Scalar => {
-    let h: TF.Tensor4D = tf.relu(tf.add(tf.conv2d(x, cw1 as TF.Tensor4D, 1, l1.pad || 'valid'), cb1));
-    h = tf.maxPool(h, 2, 2, 'valid');
-    h = tf.relu(tf.add(tf.conv2d(h, cw2 as TF.Tensor4D, 1, l2.pad || 'valid'), cb2));
-    h = tf.maxPool(h, 2, 2, 'valid');
-    let f: TF.Tensor2D = tf.reshape(h, [x.shape[0], g.flat]);
-    f = tf.relu(tf.add(tf.matMul(f, fw1 as TF.Tensor2D), fb1));
-    f = tf.relu(tf.add(tf.matMul(f, fw2 as TF.Tensor2D), fb2));
-    const logits = tf.add(tf.matMul(f, fw3 as TF.Tensor2D), fb3) as TF.Tensor2D;
-    return tf.losses.softmaxCrossEntropy(oneHot, logits) as TF.Scalar;
+    const block = (h: TF.Tensor4D, w: TF.Variable, b: TF.Variable, pad: number): TF.Tensor4D =>
+      tf.maxPool(
+        tf.relu(tf.add(tf.conv2d(h, w as TF.Tensor4D, 1, pad || 'valid'), b)) as TF.Tensor4D,
+        2,
+        2,
+        'valid',
+      );
+    const dense = (f: TF.Tensor2D, w: TF.Variable, b: TF.Variable): TF.Tensor2D =>
+      tf.add(tf.matMul(f, w as TF.Tensor2D), b) as TF.Tensor2D;
+    const h = block(block(x, cw1, cb1, l1.pad), cw2, cb2, l2.pad);
+    let f = tf.reshape(h, [x.shape[0], g.flat]) as TF.Tensor2D;
+    f = tf.relu(dense(f, fw1, fb1));
+    f = tf.relu(dense(f, fw2, fb2));
+    return ce(dense(f, fw3, fb3), oneHot);
   };
   const canonicalGrads = (grads: TF.NamedTensorMap): Float32Array[] =>
     vars.map((v, i) => {
@@ -319,7 +427,8 @@ export function tfjsNet(tf: typeof TF, spec: NetSpec, w: Weights): TfjsNet {
       const [out, inp] = shape;
       const t = new Float32Array(d.length);
       for (let o = 0; o < out; o++)
-        for (let j = 0; j < inp; j++) t[o * inp + j] = d[(i === 4 ? nhwcRow(j) : j) * out + o];
+        for (let j = 0; j < inp; j++)
+          t[o * inp + j] = d[(w.names[i] === 'fc1.weight' ? nhwcRow(j) : j) * out + o];
       return t;
     });
   return { vars, loss, canonicalGrads, dispose: () => tf.dispose(vars) };

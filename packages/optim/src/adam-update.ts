@@ -1,6 +1,6 @@
-import { dispatch, keep, type Tensor, zerosLike } from '@torchlet/tensor';
+import { adamStep_, dispatch, keep, type Tensor, zerosLike } from '@torchlet/tensor';
 import type { ParamGroup } from './optimizer.js';
-import { addScaled_, addSquare_, effectiveGrad } from './update-ops.js';
+import { addScaled_, addSquare_, effectiveGrad, fusable } from './update-ops.js';
 import { checkBetas, checkNonNegative } from './validate.js';
 
 /** Options shared by Adam and AdamW. */
@@ -64,6 +64,13 @@ export function adamUpdate(
   const { lr, eps, weightDecay, amsgrad, maximize } = group;
   const [beta1, beta2] = group.betas;
   const step = ++state.step;
+  if (amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = keep(zerosLike(p));
+  const vmax = amsgrad ? state.maxExpAvgSq! : null;
+  if (fusable(p, grad, state.expAvg, state.expAvgSq, vmax)) {
+    // one op computing what the sequence below computes
+    adamStep_(p, grad, state.expAvg, state.expAvgSq, vmax, { lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step });
+    return;
+  }
   let eff: ReturnType<typeof effectiveGrad>;
   if (decoupled) {
     const decay = 1 - lr * weightDecay;
@@ -83,11 +90,10 @@ export function adamUpdate(
   const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
   const stepSize = lr / biasCorrection1;
   let second = expAvgSq;
-  if (amsgrad) {
-    if (state.maxExpAvgSq === undefined) state.maxExpAvgSq = keep(zerosLike(p));
+  if (vmax) {
     // in place maximum (torch.maximum(a, b, out=a)): the tensor package has the op but no method for it
-    dispatch('maximum_', [state.maxExpAvgSq, expAvgSq]);
-    second = state.maxExpAvgSq;
+    dispatch('maximum_', [vmax, expAvgSq]);
+    second = vmax;
   }
   // p.addcdiv_(expAvg, sqrt(v) / sqrt(bc2) + eps, value=-stepSize)
   const denom = second.sqrt();

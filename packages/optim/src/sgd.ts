@@ -1,6 +1,6 @@
-import { keep, type Tensor, ValueError } from '@torchlet/tensor';
+import { keep, sgdStep_, type Tensor, ValueError } from '@torchlet/tensor';
 import { Optimizer, type ParamGroup, type Params } from './optimizer.js';
-import { addScaled_, applyUpdate_, effectiveGrad } from './update-ops.js';
+import { addScaled_, applyUpdate_, effectiveGrad, fusable } from './update-ops.js';
 import { checkNonNegative } from './validate.js';
 
 export interface SGDOptions {
@@ -64,6 +64,12 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
       const grad = p.grad;
       if (grad === null) continue;
       const state = this.stateOf(p, () => ({ momentumBuffer: null }));
+      const buf = momentum !== 0 ? state.momentumBuffer : null;
+      if (!nesterov && (momentum === 0 || buf !== null) && fusable(p, grad, buf)) {
+        // one op computing what the sequence below computes
+        sgdStep_(p, grad, buf, { lr, momentum, dampening, weightDecay, maximize });
+        continue;
+      }
       let { d, sign, owned } = effectiveGrad(p, grad, weightDecay, maximize);
       if (momentum !== 0) {
         let buf = state.momentumBuffer;

@@ -4,6 +4,9 @@ import type { Tensor } from '@torchlet/tensor';
  * The in-place building blocks of the update rules. Torchlet has no fused `addcmul_`/`addcdiv_` yet,
  * so `t.add_(x, alpha)` is two ops (x * alpha is a temporary) unless alpha is ±1; temporaries are
  * disposed as soon as they are used, so that a training loop does not wait for the garbage collector.
+ * SGD and Adam/AdamW run their usual steps as one fused op per parameter (the tensor package's
+ * sgdStep_/adamStep_, which compute the same as these sequences); the sequences remain for the other
+ * optimizers and the cases the fused ops do not cover.
  */
 
 /** t += alpha * x, in place: one op when alpha is ±1, otherwise two. */
@@ -52,4 +55,14 @@ export function applyUpdate_(p: Tensor, u: Tensor, lr: number, sign: 1 | -1, own
   if (sign === 1) p.sub_(s);
   else p.add_(s);
   s.dispose();
+}
+
+/** Whether the fused update ops take these tensors: one dtype, shape and device (else the op sequence runs). */
+export function fusable(p: Tensor, ...others: (Tensor | null | undefined)[]): boolean {
+  for (const t of others) {
+    if (!t) continue;
+    if (t.dtype !== p.dtype || t.device !== p.device || t.shape.length !== p.shape.length) return false;
+    for (let d = 0; d < t.shape.length; d++) if (t.shape[d] !== p.shape[d]) return false;
+  }
+  return true;
 }

@@ -174,6 +174,49 @@ export interface Backend {
   /** out = x selected along dim by a 1-d int32 index. */
   indexSelect(x: TensorView, dim: number, index: TensorView, out: TensorView): void;
   random(out: TensorView, dist: RandomKind, key: RandomKey): void;
+
+  // ---- optional fused kernels: ops compose the primitives above where a backend lacks one ----
+  /** out = x <= threshold ? 0 : g (PyTorch's threshold_backward); g, x and out of one shape. */
+  thresholdBackward?(g: TensorView, x: TensorView, threshold: number, out: TensorView): void;
+  /** One SGD update of p (and its momentum buffer) in place; all views contiguous, of one shape. */
+  sgdStep?(p: TensorView, g: TensorView, buf: TensorView | null, c: SgdStepConsts): void;
+  /** One Adam/AdamW update of p and its moments in place; all views contiguous, of one shape. */
+  adamStep?(p: TensorView, g: TensorView, m: TensorView, v: TensorView, vmax: TensorView | null, c: AdamStepConsts): void;
+}
+
+/**
+ * A fused SGD step (see ops/optim.ts for the op sequence it reproduces):
+ *   d = weightDecay ? p*weightDecay (maximize ? - : +) g : g
+ *   momentum: buf = buf*momentum + alpha*d (alpha = +-1: an add/sub, else a product first); u = buf
+ *   p = p - u*lr, or p + u*lr when `negate`
+ */
+export interface SgdStepConsts {
+  readonly weightDecay: number;
+  readonly maximize: boolean;
+  readonly momentum: number;
+  readonly alpha: number;
+  readonly lr: number;
+  readonly negate: boolean;
+}
+
+/**
+ * A fused Adam step:
+ *   decay !== 1: p = p*decay;  d = l2 ? p*weightDecay (maximize ? - : +) g : g
+ *   m = m*beta1 + alpha1*d (alpha1 = +-1: add/sub);  v = v*beta2 + (d*d)*value2 (no product when value2 = 1)
+ *   s = vmax ? (vmax = max(vmax, v)) : v;  p = p - m / (sqrt(s) / bc2sqrt + eps) * stepSize
+ */
+export interface AdamStepConsts {
+  readonly l2: boolean;
+  readonly weightDecay: number;
+  readonly maximize: boolean;
+  readonly decay: number;
+  readonly beta1: number;
+  readonly alpha1: number;
+  readonly beta2: number;
+  readonly value2: number;
+  readonly bc2sqrt: number;
+  readonly eps: number;
+  readonly stepSize: number;
 }
 
 const backends = new Map<Device, Backend>();

@@ -7,6 +7,7 @@ import { cpuBackend } from './cpu/backend.js';
 import type { DType } from './dtype.js';
 import * as C from './ops/creation.js';
 import './ops/device.js';
+import './ops/optim.js';
 import * as E from './ops/elementwise.js';
 import type { Tensor } from './tensor.js';
 
@@ -31,6 +32,8 @@ export {
   type RandomKey,
   type RandomKind,
   type MemoryInfo,
+  type SgdStepConsts,
+  type AdamStepConsts,
   registerBackend,
   getBackend,
   hasBackend,
@@ -48,7 +51,7 @@ export { cpuBackend } from './cpu/backend.js';
 export type { CreateOptions, NestedArray } from './ops/creation.js';
 export { tensor, full, arange, linspace, eye, randint, randperm, zerosLike, onesLike, fullLike, emptyLike, randLike, randnLike, fillRandom_ } from './ops/creation.js';
 export type { Scalar, TensorOrScalar } from './ops/elementwise.js';
-export { add, sub, where, clamp, maskedFill, toDtype, unary, binary } from './ops/elementwise.js';
+export { add, sub, where, clamp, maskedFill, toDtype, unary, binary, thresholdBackward } from './ops/elementwise.js';
 export { view, reshape, flatten, unflatten, permute, transpose, t, expand, squeeze, unsqueeze, slice, narrow, select, index, clone, contiguous, flip, cat, stack, split, chunk } from './ops/views.js';
 export type { IndexSpec } from './ops/views.js';
 export { sum, mean, prod, amax, amin, argmax, argmin, maxDim, minDim, variance as var, std, logsumexp } from './ops/reduce.js';
@@ -72,6 +75,7 @@ export type { Conv2dOptions, Pool2dOptions, IntOrPair } from './ops/conv.js';
 export { conv2d, softmax, logSoftmax, gather, scatterAdd, indexSelect, oneHot, pad } from './ops/nn.js';
 export type { PadMode } from './ops/nn.js';
 export { toAsync } from './ops/device.js';
+export { sgdStep_, adamStep_, type SgdStepOptions, type AdamStepOptions } from './ops/optim.js';
 export { empty as emptyOn, broadcastView } from './ops/util.js';
 
 type ShapeAndOptions = (number | readonly number[] | C.CreateOptions)[];

@@ -20,7 +20,14 @@ import type {
 } from '@torchlet/tensor';
 import type { Engine } from './engine.js';
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './kernels/conv.js';
-import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
+import {
+  binaryKernel,
+  copyKernel,
+  fillKernel,
+  thresholdBackwardKernel,
+  unaryKernel,
+  whereKernel,
+} from './kernels/elementwise.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './kernels/indexing.js';
 import { matmulKernel } from './kernels/matmul.js';
 import {
@@ -44,7 +51,7 @@ export class WebGPUBackend implements Backend {
   constructor(readonly engine: Engine) {}
 
   alloc(dtype: DType, length: number): Storage {
-    if (dtype === 'float64') throw float64Error('alloc');
+    if (dtype === 'float64') throw float64Error(`a float64 result of ${length} elements`);
     const buf = this.engine.acquire(length * 4);
     this.live++;
     this.liveBytes += length * 4;
@@ -52,7 +59,7 @@ export class WebGPUBackend implements Backend {
   }
 
   upload(data: TypedArray, dtype: DType): Storage {
-    if (dtype === 'float64') throw float64Error('tensor');
+    if (dtype === 'float64') throw float64Error(`moving ${data.length} float64 values to the GPU`);
     const s = this.alloc(dtype, data.length) as GPUStorage;
     let words: Float32Array | Int32Array | Uint32Array;
     if (dtype === 'float32') words = data instanceof Float32Array ? data : Float32Array.from(data);
@@ -162,5 +169,10 @@ export class WebGPUBackend implements Backend {
   }
   random(out: TensorView, dist: RandomKind, key: RandomKey): void {
     randomKernel(this.engine, out, dist, key);
+  }
+
+  // ---- fused kernels (optional in the Backend interface) ----
+  thresholdBackward(g: TensorView, x: TensorView, threshold: number, out: TensorView): void {
+    thresholdBackwardKernel(this.engine, g, x, threshold, out);
   }
 }

@@ -121,7 +121,8 @@ export async function acquireDevice(opts: WebGPUOptions = {}): Promise<DeviceHan
     throw new DeviceError(`webgpu: requestDevice failed: ${(e as Error).message}`);
   }
   const a = describe(adapter);
-  const adapterName = a.description || [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unknown adapter';
+  const adapterName =
+    a.description || [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unknown adapter';
   const info: WebGPUInfo = {
     adapterName,
     adapter: a,

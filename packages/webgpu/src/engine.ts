@@ -6,7 +6,7 @@
  * Nothing waits on the GPU except `read()`.
  */
 import { DeviceError } from '@torchlet/tensor';
-import { BufferPool, type PoolStats, type PooledBuffer } from './pool.js';
+import { BufferPool, type PooledBuffer, type PoolStats } from './pool.js';
 
 /** WebGPU's flag values (the GPUBufferUsage / GPUMapMode globals are not defined in Node). */
 export const Usage = {
@@ -62,6 +62,22 @@ interface Pipeline {
   layout: GPUBindGroupLayout;
 }
 
+/** GPU time per kernel variant, from timestamp queries (see Engine.startProfile). */
+export interface KernelProfile {
+  readonly key: string;
+  readonly calls: number;
+  readonly ms: number;
+}
+
+interface Profiler {
+  readonly querySet: GPUQuerySet;
+  readonly resolve: GPUBuffer;
+  readonly capacity: number;
+  keys: string[];
+  readonly totals: Map<string, { calls: number; ns: number }>;
+  readonly pending: Promise<void>[];
+}
+
 export class Engine {
   readonly limits: GPUSupportedLimits;
   readonly counters: EngineCounters = {
@@ -96,6 +112,7 @@ export class Engine {
   private toDestroy: GPUBuffer[] = [];
   /** Called with each dispatch's kernel key (tests and profiling use it to see which variants ran). */
   onDispatch: ((key: string) => void) | null = null;
+  private profiler: Profiler | null = null;
   private lost: string | null = null;
   private firstError: string | null = null;
   private disposed = false;
@@ -117,16 +134,33 @@ export class Engine {
       'torchlet-storage',
       retire,
     );
-    this.readPool = new BufferPool(device, Usage.MAP_READ | Usage.COPY_DST, 64 * 1024 * 1024, 'torchlet-read', retire);
-    this.uploadPool = new BufferPool(device, Usage.COPY_SRC | Usage.COPY_DST, 64 * 1024 * 1024, 'torchlet-upload', retire);
-    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: Usage.UNIFORM | Usage.COPY_DST, label: 'torchlet-uniforms' });
+    this.readPool = new BufferPool(
+      device,
+      Usage.MAP_READ | Usage.COPY_DST,
+      64 * 1024 * 1024,
+      'torchlet-read',
+      retire,
+    );
+    this.uploadPool = new BufferPool(
+      device,
+      Usage.COPY_SRC | Usage.COPY_DST,
+      64 * 1024 * 1024,
+      'torchlet-upload',
+      retire,
+    );
+    this.arena = device.createBuffer({
+      size: ARENA_BYTES,
+      usage: Usage.UNIFORM | Usage.COPY_DST,
+      label: 'torchlet-uniforms',
+    });
     device.lost.then((info) => {
       this.lost = info.reason === 'destroyed' ? 'destroyed' : `${info.reason ?? 'unknown'}: ${info.message}`;
     });
     device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
       const msg = ev.error.message;
       if (this.firstError === null) this.firstError = msg;
-      if (typeof process !== 'undefined' && process.env?.TORCHLET_WEBGPU_DEBUG) console.error(`[webgpu] ${msg}`);
+      if (typeof process !== 'undefined' && process.env?.TORCHLET_WEBGPU_DEBUG)
+        console.error(`[webgpu] ${msg}`);
     };
   }
 
@@ -134,9 +168,11 @@ export class Engine {
 
   /** Throws when the device is gone, naming the cause. */
   check(): void {
-    if (this.disposed) throw new DeviceError("webgpu: the backend was disposed (disposeWebGPU()); call initWebGPU() again");
+    if (this.disposed)
+      throw new DeviceError('webgpu: the backend was disposed (disposeWebGPU()); call initWebGPU() again');
     if (this.lost !== null) {
-      const cause = this.lost === 'destroyed' ? 'the device was destroyed' : `the device was lost (${this.lost})`;
+      const cause =
+        this.lost === 'destroyed' ? 'the device was destroyed' : `the device was lost (${this.lost})`;
       throw new DeviceError(`webgpu: ${cause}; tensors on 'webgpu' are gone, call initWebGPU() again`);
     }
   }
@@ -154,9 +190,10 @@ export class Engine {
 
   acquire(bytes: number): PooledBuffer {
     this.check();
-    if (bytes > this.limits.maxStorageBufferBindingSize) {
+    const max = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+    if (bytes > max) {
       throw new DeviceError(
-        `webgpu: a tensor of ${bytes} bytes exceeds this adapter's maxStorageBufferBindingSize (${this.limits.maxStorageBufferBindingSize})`,
+        `webgpu: a tensor of ${bytes} bytes exceeds this adapter's largest storage buffer (${max} bytes: maxStorageBufferBindingSize / maxBufferSize)`,
       );
     }
     return this.storagePool.acquire(bytes);
@@ -242,7 +279,10 @@ export class Engine {
     this.copy(s, 0, b, 0, bytes);
   }
 
-  private layoutFor(buffers: readonly BufferBinding[], uniform: boolean): { key: string; layout: GPUBindGroupLayout } {
+  private layoutFor(
+    buffers: readonly BufferBinding[],
+    uniform: boolean,
+  ): { key: string; layout: GPUBindGroupLayout } {
     const key = buffers.map((b) => (b.write ? 'w' : 'r')).join('') + (uniform ? 'u' : '');
     let layout = this.layouts.get(key);
     if (!layout) {
@@ -268,7 +308,10 @@ export class Engine {
       if (typeof process !== 'undefined' && process.env?.TORCHLET_WEBGPU_DEBUG) {
         module.getCompilationInfo().then((info) => {
           const errs = info.messages.filter((m) => m.type === 'error');
-          if (errs.length) console.error(`[webgpu] ${spec.key}:\n${errs.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}\n${code}`);
+          if (errs.length)
+            console.error(
+              `[webgpu] ${spec.key}:\n${errs.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}\n${code}`,
+            );
         });
       }
       const pipeline = this.device.createComputePipeline({
@@ -290,8 +333,11 @@ export class Engine {
     if (gx === 0 || gy === 0 || gz === 0) return;
     const max = this.limits.maxComputeWorkgroupsPerDimension;
     if (gx > max || gy > max || gz > max) {
-      throw new DeviceError(`webgpu: dispatch of ${gx}x${gy}x${gz} workgroups exceeds the limit ${max} (${spec.key})`);
+      throw new DeviceError(
+        `webgpu: dispatch of ${gx}x${gy}x${gz} workgroups exceeds the limit ${max} (${spec.key})`,
+      );
     }
+    if (this.profiler && this.profiler.keys.length >= this.profiler.capacity) this.flush();
     const p = this.pipelineFor(spec);
     let uniformOffset = 0;
     let uniformSize = 0;
@@ -303,16 +349,36 @@ export class Engine {
       this.arenaCpu.set(spec.params, uniformOffset / 4);
       this.arenaUsed = uniformOffset + uniformSize;
     }
-    const entries: GPUBindGroupEntry[] = spec.buffers.map((b, i) => ({ binding: i, resource: { buffer: b.buf.buffer } }));
+    const entries: GPUBindGroupEntry[] = spec.buffers.map((b, i) => ({
+      binding: i,
+      resource: { buffer: b.buf.buffer },
+    }));
     if (spec.params) {
-      entries.push({ binding: spec.buffers.length, resource: { buffer: this.arena, offset: uniformOffset, size: uniformSize } });
+      entries.push({
+        binding: spec.buffers.length,
+        resource: { buffer: this.arena, offset: uniformOffset, size: uniformSize },
+      });
     }
     const group = this.device.createBindGroup({ layout: p.layout, entries });
     this.ensureEncoder();
-    if (this.pass === null) this.pass = this.encoder!.beginComputePass();
+    const prof = this.profiler;
+    if (prof) {
+      // one pass per dispatch, timestamped at its start and end
+      this.endPass();
+      const i = prof.keys.length;
+      prof.keys.push(spec.key);
+      this.pass = this.ensureEncoder().beginComputePass({
+        timestampWrites: {
+          querySet: prof.querySet,
+          beginningOfPassWriteIndex: 2 * i,
+          endOfPassWriteIndex: 2 * i + 1,
+        },
+      });
+    } else if (this.pass === null) this.pass = this.encoder!.beginComputePass();
     this.pass.setPipeline(p.pipeline);
     this.pass.setBindGroup(0, group);
     this.pass.dispatchWorkgroups(gx, gy, gz);
+    if (prof) this.endPass();
     for (const b of spec.buffers) b.buf.lastUse = this.batchId;
     this.counters.dispatches++;
     this.onDispatch?.(spec.key);
@@ -323,7 +389,18 @@ export class Engine {
   flush(): void {
     if (this.encoder === null || this.disposed) return;
     this.endPass();
-    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaCpu.buffer, 0, this.arenaUsed);
+    const prof = this.profiler;
+    let timestamps: { keys: string[]; read: GPUBuffer } | null = null;
+    if (prof && prof.keys.length > 0) {
+      const n = prof.keys.length;
+      const read = this.device.createBuffer({ size: n * 16, usage: Usage.MAP_READ | Usage.COPY_DST });
+      this.encoder.resolveQuerySet(prof.querySet, 0, 2 * n, prof.resolve, 0);
+      this.encoder.copyBufferToBuffer(prof.resolve, 0, read, 0, n * 16);
+      timestamps = { keys: prof.keys, read };
+      prof.keys = [];
+    }
+    if (this.arenaUsed > 0)
+      this.device.queue.writeBuffer(this.arena, 0, this.arenaCpu.buffer, 0, this.arenaUsed);
     this.device.queue.submit([this.encoder.finish()]);
     this.counters.submits++;
     this.encoder = null;
@@ -334,6 +411,53 @@ export class Engine {
     this.batchUploads = [];
     for (const b of this.toDestroy) b.destroy();
     this.toDestroy = [];
+    if (prof && timestamps) {
+      const { keys, read } = timestamps;
+      prof.pending.push(
+        read.mapAsync(MAP_READ_MODE).then(() => {
+          const t = new BigUint64Array(read.getMappedRange());
+          keys.forEach((k, i) => {
+            const e = prof.totals.get(k) ?? { calls: 0, ns: 0 };
+            e.calls++;
+            e.ns += Number(t[2 * i + 1] - t[2 * i]);
+            prof.totals.set(k, e);
+          });
+          read.destroy();
+        }),
+      );
+    }
+  }
+
+  /**
+   * Starts timing every dispatch on the GPU (needs 'timestamp-query'; each dispatch then gets its own
+   * compute pass, which costs a little). stopProfile() returns the time per kernel variant.
+   */
+  startProfile(): boolean {
+    if (this.profiler || !this.device.features.has('timestamp-query')) return false;
+    this.flush();
+    const capacity = Math.min(this.maxDispatches, 2048);
+    this.profiler = {
+      querySet: this.device.createQuerySet({ type: 'timestamp', count: 2 * capacity }),
+      resolve: this.device.createBuffer({ size: 16 * capacity, usage: 0x200 | Usage.COPY_SRC }), // QUERY_RESOLVE
+      capacity,
+      keys: [],
+      totals: new Map(),
+      pending: [],
+    };
+    return true;
+  }
+
+  async stopProfile(): Promise<KernelProfile[]> {
+    const prof = this.profiler;
+    if (!prof) return [];
+    this.flush();
+    this.profiler = null;
+    await Promise.all(prof.pending);
+    prof.querySet.destroy();
+    prof.resolve.destroy();
+    return [...prof.totals.entries()]
+      .map(([key, v]) => ({ key, calls: v.calls, ms: v.ns / 1e6 }))
+      .sort((a, b) => b.ms - a.ms);
   }
 
   /** Copies `bytes` from `byteOffset` of a buffer to the host (submits the pending batch). */

@@ -8,15 +8,15 @@
  */
 import { registerBackend } from '@torchlet/tensor';
 import { WebGPUBackend } from './backend.js';
-import { type DeviceHandle, type WebGPUInfo, type WebGPUOptions, acquireDevice } from './device.js';
+import { acquireDevice, type DeviceHandle, type WebGPUInfo, type WebGPUOptions } from './device.js';
 import { Engine, type EngineCounters } from './engine.js';
 import type { PoolStats } from './pool.js';
 
+export { WebGPUBackend } from './backend.js';
+export type { AdapterDescription, WebGPUInfo, WebGPUOptions } from './device.js';
 export { NoAdapterError } from './device.js';
-export type { WebGPUInfo, WebGPUOptions, AdapterDescription } from './device.js';
 export type { EngineCounters } from './engine.js';
 export type { PoolStats } from './pool.js';
-export { WebGPUBackend } from './backend.js';
 
 interface State {
   handle: DeviceHandle;
@@ -37,7 +37,10 @@ export async function initWebGPU(opts: WebGPUOptions = {}): Promise<WebGPUInfo> 
   pending = (async () => {
     try {
       const handle = await acquireDevice(opts);
-      const engine = new Engine(handle.device, { poolBytes: opts.poolBytes, maxDispatchesPerSubmit: opts.maxDispatchesPerSubmit });
+      const engine = new Engine(handle.device, {
+        poolBytes: opts.poolBytes,
+        maxDispatchesPerSubmit: opts.maxDispatchesPerSubmit,
+      });
       const backend = new WebGPUBackend(engine);
       state = { handle, engine, backend };
       registerBackend(backend);
@@ -80,7 +83,12 @@ export function webgpuCounters(): EngineCounters {
 }
 
 /** Buffer pool statistics. */
-export function webgpuPoolStats(): { storage: PoolStats; read: PoolStats; upload: PoolStats; pipelines: number } {
+export function webgpuPoolStats(): {
+  storage: PoolStats;
+  read: PoolStats;
+  upload: PoolStats;
+  pipelines: number;
+} {
   return current('webgpuPoolStats').engine.poolStats();
 }
 

@@ -51,7 +51,11 @@ export function gpuStorage(v: TensorView | Storage): GPUStorage {
 }
 
 /** A kernel-internal buffer (partial sums, im2col...), never seen by a tensor. */
-export function scratch(engine: { acquire(bytes: number): PooledBuffer }, dtype: DType, length: number): GPUStorage {
+export function scratch(
+  engine: { acquire(bytes: number): PooledBuffer },
+  dtype: DType,
+  length: number,
+): GPUStorage {
   const buf = engine.acquire(Math.max(1, length) * 4);
   return new GPUStorage(null as unknown as Backend, dtype, length, buf, !buf.fresh);
 }

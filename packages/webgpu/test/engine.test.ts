@@ -37,12 +37,18 @@ describe.skipIf(!gpu.ok)('engine', () => {
   });
 
   it('hands out zeros from recycled buffers (alloc promises zero-filled storage)', async () => {
-    const a = torch.tensor(Float32Array.from({ length: 300 }, (_, i) => i + 1), dev);
+    const a = torch.tensor(
+      Float32Array.from({ length: 300 }, (_, i) => i + 1),
+      dev,
+    );
     await a.data();
     a.dispose();
     const z = torch.zeros([300], dev);
     expect([...(await z.data())].every((v) => v === 0)).toBe(true);
-    const b = torch.tensor(Float32Array.from({ length: 64 }, () => 7), dev);
+    const b = torch.tensor(
+      Float32Array.from({ length: 64 }, () => 7),
+      dev,
+    );
     await b.data();
     b.dispose();
     // pad allocates its output and writes only the interior
@@ -54,10 +60,16 @@ describe.skipIf(!gpu.ok)('engine', () => {
   });
 
   it('uploads into a buffer that pending commands still use (ordered through a staging copy)', async () => {
-    const x = torch.tensor(Float32Array.from({ length: 500 }, (_, i) => i), dev);
+    const x = torch.tensor(
+      Float32Array.from({ length: 500 }, (_, i) => i),
+      dev,
+    );
     const y = x.mul(2); // recorded, not submitted
     x.dispose(); // x's buffer goes back to the pool while y's kernel still has to read it
-    const z = torch.tensor(Float32Array.from({ length: 500 }, () => -1), dev);
+    const z = torch.tensor(
+      Float32Array.from({ length: 500 }, () => -1),
+      dev,
+    );
     const yv = await y.data();
     const zv = await z.data();
     expect(yv[499]).toBe(998);
@@ -137,6 +149,21 @@ describe.skipIf(!gpu.ok)('engine', () => {
     expect(m1).toEqual(m0);
     // every buffer of the loop came back from the pool
     expect(webgpuPoolStats().storage.created - created0).toBeLessThanOrEqual(2);
+  });
+
+  it('profiles GPU time per kernel variant with timestamp queries', async () => {
+    const engine = webgpuEngine();
+    const a = torch.rand([40, 30], dev);
+    const started = engine.startProfile();
+    await a.matmul(a.t()).relu().sum().item();
+    const profile = await engine.stopProfile();
+    if (!engine.device.features.has('timestamp-query')) {
+      expect(started).toBe(false);
+      return;
+    }
+    expect(started).toBe(true);
+    expect(profile.map((p) => p.key.split('|')[0]).sort()).toEqual(['ew', 'matmul', 'reduce']);
+    expect(profile.every((p) => p.calls === 1 && p.ms >= 0)).toBe(true);
   });
 
   it('has no synchronous reads: dataSync says to await', () => {

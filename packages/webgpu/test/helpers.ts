@@ -1,5 +1,5 @@
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { expect } from 'vitest';
 import { webgpuEngine } from '../src/index.js';
 

@@ -14,10 +14,40 @@ const g = (t: torch.Tensor) => t.to('webgpu');
 
 describe.skipIf(!gpu.ok)('convolution against the CPU', () => {
   const cases: { name: string; x: number[]; w: number[]; opts: torch.Conv2dOptions; bias?: boolean }[] = [
-    { name: 'LeNet conv1 (thin)', x: [4, 1, 28, 28], w: [6, 1, 5, 5], opts: {}, bias: true },
-    { name: 'padding 1, tiled with vec4 weights', x: [2, 8, 12, 12], w: [16, 8, 3, 3], opts: { padding: 1 }, bias: true },
-    { name: 'groups 2, stride 2, dilation 2', x: [2, 4, 11, 13], w: [6, 2, 3, 3], opts: { stride: 2, dilation: 2, groups: 2, padding: [1, 2] } },
+    {
+      name: 'LeNet conv1 (thin; weight gradient split over pixels)',
+      x: [16, 1, 28, 28],
+      w: [6, 1, 5, 5],
+      opts: {},
+      bias: true,
+    },
+    {
+      name: 'padding 1, tiled with vec4 weights',
+      x: [2, 8, 12, 12],
+      w: [16, 8, 3, 3],
+      opts: { padding: 1 },
+      bias: true,
+    },
+    {
+      name: 'groups 2, stride 2, dilation 2',
+      x: [2, 4, 11, 13],
+      w: [6, 2, 3, 3],
+      opts: { stride: 2, dilation: 2, groups: 2, padding: [1, 2] },
+    },
     { name: 'split-K weight gradient', x: [8, 4, 20, 20], w: [20, 4, 3, 3], opts: {} },
+    {
+      name: 'tiled, stride 2',
+      x: [2, 16, 15, 15],
+      w: [32, 16, 3, 3],
+      opts: { stride: 2, padding: 1 },
+      bias: true,
+    },
+    {
+      name: 'tiled, groups 2, dilation 2',
+      x: [2, 32, 12, 12],
+      w: [32, 16, 3, 3],
+      opts: { groups: 2, dilation: 2, padding: 2 },
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -31,12 +61,24 @@ describe.skipIf(!gpu.ok)('convolution against the CPU', () => {
       await expectClose(torch.conv2dRaw(g(x), g(w), b ? g(b) : null, p), y, tol, tol);
       const dy = randomCpu([...y.shape], 4);
       const kIn = c.w[0] * c.w[2] * c.w[3];
-      await expectClose(torch.conv2dBackwardInput(g(dy), g(w), x.shape, p), torch.conv2dBackwardInput(dy, w, x.shape, p), 3e-6 * Math.sqrt(kIn), 3e-6 * Math.sqrt(kIn));
+      await expectClose(
+        torch.conv2dBackwardInput(g(dy), g(w), x.shape, p),
+        torch.conv2dBackwardInput(dy, w, x.shape, p),
+        3e-6 * Math.sqrt(kIn),
+        3e-6 * Math.sqrt(kIn),
+      );
       const kW = y.shape[0] * y.shape[2] * y.shape[3];
       const keys = await kernelsOf(() =>
-        expectClose(torch.conv2dBackwardWeight(g(dy), g(x), w.shape, p), torch.conv2dBackwardWeight(dy, x, w.shape, p), 3e-6 * Math.sqrt(kW), 3e-6 * Math.sqrt(kW)),
+        expectClose(
+          torch.conv2dBackwardWeight(g(dy), g(x), w.shape, p),
+          torch.conv2dBackwardWeight(dy, x, w.shape, p),
+          3e-6 * Math.sqrt(kW),
+          3e-6 * Math.sqrt(kW),
+        ),
       );
-      if (c.name.startsWith('split-K')) expect(keys.join('\n')).toMatch(/conv2dBwdW\|split/);
+      if (c.name.startsWith('split-K')) expect(keys.join('\n')).toMatch(/conv2dBwdW\|split\|gemm/);
+      if (c.name.startsWith('LeNet')) expect(keys.join('\n')).toMatch(/conv2dBwdW\|split\|gemv/);
+      if (c.name.startsWith('tiled')) expect(keys.join('\n')).toMatch(/conv2dBwdW\|.*\|gemm\|/);
     });
   }
 });
@@ -51,9 +93,13 @@ describe.skipIf(!gpu.ok)('pooling against the CPU', () => {
     await expectClose(gidx, idx, 0, 0);
     const dy = randomCpu([...y.shape], 6);
     const want = torch.maxPool2dBackward(dy, idx, x.shape);
-    const gather = await kernelsOf(() => expectClose(torch.maxPool2dBackward(g(dy), gidx, x.shape), want, 1e-6, 1e-6));
+    const gather = await kernelsOf(() =>
+      expectClose(torch.maxPool2dBackward(g(dy), gidx, x.shape), want, 1e-6, 1e-6),
+    );
     expect(gather.join('\n')).toMatch(/maxPool2dBwd\|gather/);
-    const plane = await kernelsOf(() => expectClose(torch.maxPool2dBackward(g(dy), gidx.clone(), x.shape), want, 1e-6, 1e-6));
+    const plane = await kernelsOf(() =>
+      expectClose(torch.maxPool2dBackward(g(dy), gidx.clone(), x.shape), want, 1e-6, 1e-6),
+    );
     expect(plane.join('\n')).toMatch(/maxPool2dBwd\|plane/);
   });
 
@@ -68,7 +114,12 @@ describe.skipIf(!gpu.ok)('pooling against the CPU', () => {
       await expectClose(torch.avgPool2d(g(x), 3, opts), y, 1e-6, 1e-6);
       const p = torch.pool2dParams('avgPool2d', x, 3, { ...opts, dilation: 1 }).p;
       const dy = randomCpu([...y.shape], 8);
-      await expectClose(torch.avgPool2dBackward(g(dy), x.shape, p), torch.avgPool2dBackward(dy, x.shape, p), 1e-6, 1e-6);
+      await expectClose(
+        torch.avgPool2dBackward(g(dy), x.shape, p),
+        torch.avgPool2dBackward(dy, x.shape, p),
+        1e-6,
+        1e-6,
+      );
     }
   });
 
@@ -77,7 +128,12 @@ describe.skipIf(!gpu.ok)('pooling against the CPU', () => {
     const y = torch.adaptiveAvgPool2d(x, [4, 3]);
     await expectClose(torch.adaptiveAvgPool2d(g(x), [4, 3]), y, 1e-6, 1e-6);
     const dy = randomCpu([...y.shape], 10);
-    await expectClose(torch.adaptiveAvgPool2dBackward(g(dy), x.shape), torch.adaptiveAvgPool2dBackward(dy, x.shape), 1e-6, 1e-6);
+    await expectClose(
+      torch.adaptiveAvgPool2dBackward(g(dy), x.shape),
+      torch.adaptiveAvgPool2dBackward(dy, x.shape),
+      1e-6,
+      1e-6,
+    );
   });
 });
 
@@ -128,12 +184,31 @@ describe.skipIf(!gpu.ok)('reductions against the CPU', () => {
 describe.skipIf(!gpu.ok)('indexing and elementwise against the CPU', () => {
   it('gather, scatterAdd with duplicate indices, indexSelect on a strided input', async () => {
     const x = randomCpu([5, 7], 16);
-    const idx = torch.tensor([[0, 6, 6, 1], [2, 2, 2, 2], [1, 0, 5, 3], [6, 5, 4, 3], [0, 0, 0, 0]], { dtype: 'int32' });
+    const idx = torch.tensor(
+      [
+        [0, 6, 6, 1],
+        [2, 2, 2, 2],
+        [1, 0, 5, 3],
+        [6, 5, 4, 3],
+        [0, 0, 0, 0],
+      ],
+      { dtype: 'int32' },
+    );
     await expectClose(torch.gather(g(x), 1, g(idx)), torch.gather(x, 1, idx), 0, 0);
     const src = randomCpu([5, 4], 17);
-    await expectClose(torch.scatterAdd(g(x), 1, g(idx), g(src)), torch.scatterAdd(x, 1, idx, src), 1e-6, 1e-6);
+    await expectClose(
+      torch.scatterAdd(g(x), 1, g(idx), g(src)),
+      torch.scatterAdd(x, 1, idx, src),
+      1e-6,
+      1e-6,
+    );
     const rows = torch.tensor([4, 0, 4, 2], { dtype: 'int32' });
-    await expectClose(torch.scatterAdd(g(x), 0, g(rows.view([4, 1]).expand([4, 7]).contiguous()), g(randomCpu([4, 7], 18))), torch.scatterAdd(x, 0, rows.view([4, 1]).expand([4, 7]).contiguous(), randomCpu([4, 7], 18)), 1e-6, 1e-6);
+    await expectClose(
+      torch.scatterAdd(g(x), 0, g(rows.view([4, 1]).expand([4, 7]).contiguous()), g(randomCpu([4, 7], 18))),
+      torch.scatterAdd(x, 0, rows.view([4, 1]).expand([4, 7]).contiguous(), randomCpu([4, 7], 18)),
+      1e-6,
+      1e-6,
+    );
     await expectClose(torch.indexSelect(g(x).t(), 1, g(rows)), torch.indexSelect(x.t(), 1, rows), 0, 0);
   });
 
@@ -144,13 +219,27 @@ describe.skipIf(!gpu.ok)('indexing and elementwise against the CPU', () => {
     await expectClose(torch.where(g(c), g(a), g(b)), torch.where(c, a, b), 0, 0);
     const m = randomCpu([7, 9], 22);
     const gm = g(m);
-    gm.t().mul_(3).add_(g(randomCpu([9, 1], 23)));
-    m.t().mul_(3).add_(randomCpu([9, 1], 23));
+    gm.t()
+      .mul_(3)
+      .add_(g(randomCpu([9, 1], 23)));
+    m.t()
+      .mul_(3)
+      .add_(randomCpu([9, 1], 23));
     await expectClose(gm, m, 1e-6, 1e-6);
     const h = torch.tensor([1.5, -2.7, 3e9, Number.NaN, -0.0, 255.9], {});
     await expectClose(g(h).to('int32'), h.to('int32'), 0, 0);
     await expectClose(g(h).to('bool'), h.to('bool'), 0, 0);
     await expectClose(g(h).to('bool').to('float32'), h.to('bool').to('float32'), 0, 0);
+  });
+
+  it('thresholdBackward (the fused ReLU gradient), NaN passing the gradient', async () => {
+    const gr = randomCpu([5, 6], 24);
+    const x = randomCpu([5, 6], 25);
+    x.data.view([-1]).slice(0, 3, 4).fill_(Number.NaN);
+    const keys = await kernelsOf(() =>
+      expectClose(torch.thresholdBackward(g(gr), g(x), 0.1), torch.thresholdBackward(gr, x, 0.1), 0, 0),
+    );
+    expect(keys.join('\n')).toMatch(/^ew\|thresholdBackward/);
   });
 
   it('more elements than one grid dimension holds (2-D dispatch grid)', async () => {

@@ -16,12 +16,15 @@ describe.skipIf(!gpu.ok)('matmul kernels against the CPU', () => {
     ['vec4 layouts (aligned)', 128, 64, 96, /gemm\|f32\|64x64x16\/4x4\|r4r4\|/],
     ['thin (one row)', 1, 300, 64, /gemv/],
     ['split-K (long K, few tiles)', 40, 4096, 36, /gemm.*[\s\S]*reduce\|sum/],
+    ['thin with a long K, split in chunks', 3, 20000, 5, /gemv[\s\S]*reduce\|sum/],
   ];
   for (const [name, M, K, N, variant] of cases) {
     it(`${name}: ${M}x${K} @ ${K}x${N}`, async () => {
       const a = randomCpu([M, K], 1);
       const b = randomCpu([K, N], 2);
-      const keys = await kernelsOf(() => expectClose(torch.mm(a.to('webgpu'), b.to('webgpu')), torch.mm(a, b), tol(K), tol(K)));
+      const keys = await kernelsOf(() =>
+        expectClose(torch.mm(a.to('webgpu'), b.to('webgpu')), torch.mm(a, b), tol(K), tol(K)),
+      );
       expect(keys.join('\n')).toMatch(variant);
     });
   }
@@ -31,7 +34,9 @@ describe.skipIf(!gpu.ok)('matmul kernels against the CPU', () => {
     const b = randomCpu([64, 80], 4);
     const c = randomCpu([72, 80], 5);
     const ga = a.to('webgpu');
-    const keys = await kernelsOf(() => expectClose(torch.mm(ga.t(), b.to('webgpu')), torch.mm(a.t(), b), tol(64), tol(64)));
+    const keys = await kernelsOf(() =>
+      expectClose(torch.mm(ga.t(), b.to('webgpu')), torch.mm(a.t(), b), tol(64), tol(64)),
+    );
     expect(keys.join('\n')).toMatch(/gemm\|f32\|64x64x16\/4x4\|c4r4\|/);
     await expectClose(torch.mm(ga, c.to('webgpu').t().contiguous().t()), torch.mm(a, c), tol(72), tol(72));
     const bt = randomCpu([80, 72], 6);
@@ -45,13 +50,20 @@ describe.skipIf(!gpu.ok)('matmul kernels against the CPU', () => {
     const big = randomCpu([40, 3, 50], 9);
     const sliced = (t: torch.Tensor) => t.slice(1, 0, 3, 2).transpose(0, 1); // [2, 40, 50] with strides (2, 150, 1)
     const w = randomCpu([50, 30], 10);
-    await expectClose(torch.matmul(sliced(big.to('webgpu')), w.to('webgpu')), torch.matmul(sliced(big), w), tol(50), tol(50));
+    await expectClose(
+      torch.matmul(sliced(big.to('webgpu')), w.to('webgpu')),
+      torch.matmul(sliced(big), w),
+      tol(50),
+      tol(50),
+    );
   });
 
   it('large tiles (M, N >= 1024)', async () => {
     const a = randomCpu([1030, 16], 11);
     const b = randomCpu([16, 1028], 12);
-    const keys = await kernelsOf(() => expectClose(torch.mm(a.to('webgpu'), b.to('webgpu')), torch.mm(a, b), tol(16), tol(16)));
+    const keys = await kernelsOf(() =>
+      expectClose(torch.mm(a.to('webgpu'), b.to('webgpu')), torch.mm(a, b), tol(16), tol(16)),
+    );
     expect(keys.join('\n')).toMatch(/gemm\|f32\|128x128x8\/8x8\|r4r4\|/);
   });
 

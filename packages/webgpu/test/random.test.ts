@@ -6,7 +6,10 @@ import { gpu } from './probe.js';
 
 afterAll(disposeWebGPU);
 
-async function both(make: (device: string) => torch.Tensor, seed: number): Promise<[ArrayLike<number>, ArrayLike<number>]> {
+async function both(
+  make: (device: string) => torch.Tensor,
+  seed: number,
+): Promise<[torch.TypedArray, torch.TypedArray]> {
   torch.manualSeed(seed);
   const c = make('cpu');
   torch.manualSeed(seed);
@@ -19,7 +22,8 @@ function expectNear(cpu: ArrayLike<number>, gpu: ArrayLike<number>, rtol: number
   expect(gpu.length).toBe(cpu.length);
   const bad: string[] = [];
   for (let i = 0; i < cpu.length && bad.length < 5; i++) {
-    if (!(Math.abs(gpu[i] - cpu[i]) <= atol + rtol * Math.abs(cpu[i]))) bad.push(`[${i}] cpu ${cpu[i]} gpu ${gpu[i]}`);
+    if (!(Math.abs(gpu[i] - cpu[i]) <= atol + rtol * Math.abs(cpu[i])))
+      bad.push(`[${i}] cpu ${cpu[i]} gpu ${gpu[i]}`);
   }
   expect(bad).toEqual([]);
 }
@@ -43,16 +47,22 @@ describe.skipIf(!gpu.ok)('RNG parity with the CPU backend', () => {
     expect([...g]).toEqual([...c]);
     const [c2, g2] = await both((device) => torch.randint(0, 2 ** 31 - 1, [64], { device }), 43);
     expect([...g2]).toEqual([...c2]);
-    const [c3, g3] = await both((device) => torch.fillRandom_(torch.zeros([513], { device }), { kind: 'bernoulli', p: 0.3 }), 44);
+    const [c3, g3] = await both(
+      (device) => torch.fillRandom_(torch.zeros([513], { device }), { kind: 'bernoulli', p: 0.3 }),
+      44,
+    );
     expect([...g3]).toEqual([...c3]);
   });
 
   it('the generator offset advances the same way (consecutive draws, seed above 2^32)', async () => {
-    const [c, g] = await both((device) => {
-      torch.rand([5], { device });
-      torch.randn([6], { device });
-      return torch.rand([9], { device });
-    }, 2 ** 40 + 12345);
+    const [c, g] = await both(
+      (device) => {
+        torch.rand([5], { device });
+        torch.randn([6], { device });
+        return torch.rand([9], { device });
+      },
+      2 ** 40 + 12345,
+    );
     expect([...g]).toEqual([...c]);
   });
 });

@@ -5,8 +5,8 @@
  */
 import { noGrad } from '@torchlet/autograd';
 import * as nn from '@torchlet/nn';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disposeWebGPU, webgpuCounters } from '../src/index.js';
 import { gpu } from './probe.js';
@@ -20,7 +20,14 @@ function sgdStep(net: nn.Module, lr: number): void {
 }
 
 /** Trains `steps` steps and returns the losses (read every step). */
-async function train(device: string, makeNet: () => nn.Module, x0: Tensor, y0: Tensor, steps: number, lr: number) {
+async function train(
+  device: string,
+  makeNet: () => nn.Module,
+  x0: Tensor,
+  y0: Tensor,
+  steps: number,
+  lr: number,
+) {
   torch.manualSeed(1234);
   const net = makeNet().to(device);
   const x = x0.to(device);
@@ -66,7 +73,9 @@ class SmallCnn extends nn.Module {
 }
 
 function closeTrajectories(cpu: number[], gpuLosses: number[], rtol: number): void {
-  const bad = cpu.map((c, i) => [i, c, gpuLosses[i]]).filter(([, c, g]) => !(Math.abs(g - c) <= rtol * Math.abs(c) + 1e-6));
+  const bad = cpu
+    .map((c, i) => [i, c, gpuLosses[i]])
+    .filter(([, c, g]) => !(Math.abs(g - c) <= rtol * Math.abs(c) + 1e-6));
   expect(bad).toEqual([]);
 }
 

@@ -69,7 +69,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'choice',
     choices: DEVICES,
     arg: 'DEV',
-    help: 'cpu, webgpu or auto (the best available: the CPU until the WebGPU backend lands)',
+    help: 'cpu, webgpu or auto (a hardware WebGPU adapter if there is one, else the CPU)',
     defaultText: 'auto',
     commands: ALL,
   },

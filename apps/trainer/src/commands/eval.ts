@@ -20,7 +20,7 @@ export async function evalCommand(args: ParsedArgs, io: RunIO): Promise<number> 
   const given = gatherOptions(args);
   const sw = runSwitches(given);
   const reporter = new Reporter(io, outputMode(io, sw), sw.quiet);
-  const device = resolveDevice((given.device as 'auto' | 'cpu' | 'webgpu' | undefined) ?? 'auto');
+  const device = await resolveDevice((given.device as 'auto' | 'cpu' | 'webgpu' | undefined) ?? 'auto');
   const file = args.positionals[0];
   const { model, entry, info, classes, meta } = loadModelForInference('eval', file, given, device.device);
   const config = (meta.config ?? {}) as { loss?: 'cross-entropy' | 'nll' | 'mse' };

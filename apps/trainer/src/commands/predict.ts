@@ -50,7 +50,7 @@ export async function predictCommand(args: ParsedArgs, io: RunIO): Promise<numbe
   const given = gatherOptions(args);
   const sw = runSwitches(given);
   const reporter = new Reporter(io, outputMode(io, sw), sw.quiet);
-  const device = resolveDevice((given.device as 'auto' | 'cpu' | 'webgpu' | undefined) ?? 'auto');
+  const device = await resolveDevice((given.device as 'auto' | 'cpu' | 'webgpu' | undefined) ?? 'auto');
   const { model, entry, info, classes } = loadModelForInference('predict', weights, given, device.device);
   const files = imageFiles(inputs);
   const { channels, height, width } = info.input;

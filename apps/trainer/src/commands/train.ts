@@ -37,7 +37,7 @@ export async function trainCommand(args: ParsedArgs, io: RunIO): Promise<number>
   const sw = runSwitches(given);
   const checkpoint = sw.resume ? loadCheckpoint(sw.resume) : null;
   const config = checkpoint ? resumeConfig(checkpoint.config, given, sw.resume!) : resolveTrainConfig(given);
-  const device = resolveDevice(config.device);
+  const device = await resolveDevice(config.device);
   const reporter = new Reporter(io, outputMode(io, sw), sw.quiet);
   const stop = new StopRequest(io);
   try {
@@ -53,7 +53,7 @@ async function train(
   checkpoint: CheckpointData | null,
   resumeFile: string | null,
   out: string | null,
-  device: ReturnType<typeof resolveDevice>,
+  device: Awaited<ReturnType<typeof resolveDevice>>,
   reporter: Reporter,
   stop: StopRequest,
 ): Promise<number> {

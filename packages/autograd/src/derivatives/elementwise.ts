@@ -1,4 +1,4 @@
-import { type Tensor, div, where } from '@torchlet/tensor';
+import { type Tensor, div, thresholdBackward, where } from '@torchlet/tensor';
 import type { TableEntry } from '../derivative.js';
 import { isScalarCall, sumTo } from './helpers.js';
 
@@ -118,7 +118,16 @@ export const elementwise: Record<string, TableEntry> = {
   tan: unary('TanBackward0', (g, _x, out) => g.mul(out.mul(out).add(1)), { outputs: true }),
   tanh: unary('TanhBackward0', (g, _x, out) => g.mul(out.mul(out).neg().add(1)), { outputs: true }),
   sigmoid: unary('SigmoidBackward0', (g, _x, out) => g.mul(out).mul(out.neg().add(1)), { outputs: true }),
-  relu: unary('ReluBackward0', (g, _x, out) => g.mul(out.gt(0)), { outputs: true }),
+  relu: unary('ReluBackward0', (g, _x, out) => thresholdBackward(g, out, 0), { outputs: true }),
+  // linear in g; the mask carries no gradient (PyTorch: self: zeros_like(grad))
+  thresholdBackward: {
+    name: 'ThresholdBackwardBackward0',
+    save: { inputs: true },
+    backward: ({ g, inputs, attrs, needs }) => [
+      needs[0] ? thresholdBackward(g, inputs[1], attrs.threshold as number) : null,
+      null,
+    ],
+  },
   erf: unary('ErfBackward0', (g, x) => g.mul(x.square().neg().exp().mul(TWO_OVER_SQRT_PI)), { inputs: true }),
   gelu: unary('GeluBackward0', (g, x) => {
     const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);

@@ -35,4 +35,5 @@ for (const op of [...sameAsOutOfPlace, ...unaryInplace]) {
   inplace[`${op}_`] = entry;
 }
 
-export const nonDifferentiableInplace = ['logicalNot_', 'isnan_', 'isinf_'];
+/** The fused optimizer updates write parameters outside the graph, as optimizers do under noGrad. */
+export const nonDifferentiableInplace = ['logicalNot_', 'isnan_', 'isinf_', 'sgdStep_', 'adamStep_'];

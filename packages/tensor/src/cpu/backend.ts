@@ -2,9 +2,10 @@ import type { Backend, MemoryInfo, Storage } from '../backend.js';
 import { type DType, type TypedArray, arrayFor, bytesPerElement } from '../dtype.js';
 import { ArrayPool } from './array-pool.js';
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './conv.js';
-import { binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { binaryKernel, copyKernel, fillKernel, thresholdBackwardKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
 import { matmulKernel } from './matmul.js';
+import { adamStepKernel, sgdStepKernel } from './optim.js';
 import {
   adaptiveAvgPool2dBackwardKernel,
   adaptiveAvgPool2dKernel,
@@ -83,6 +84,9 @@ class CpuBackend implements Backend {
   scatterAdd = scatterAddKernel;
   indexSelect = indexSelectKernel;
   random = randomKernel;
+  thresholdBackward = thresholdBackwardKernel;
+  sgdStep = sgdStepKernel;
+  adamStep = adamStepKernel;
 }
 
 export const cpuBackend: Backend = new CpuBackend();

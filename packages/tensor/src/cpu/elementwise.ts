@@ -1,6 +1,6 @@
 import type { BinaryOp, TensorView, UnaryOp } from '../backend.js';
 import { erf } from './erf.js';
-import { simdBinary, simdCopy, simdFill, simdUnary, simdWhere } from './simd/index.js';
+import { simdBinary, simdCopy, simdFill, simdThresholdBackward, simdUnary, simdWhere } from './simd/index.js';
 import { arr, coalesce } from './strided.js';
 
 /**
@@ -213,6 +213,12 @@ export function binaryKernel(op: BinaryOp, a: TensorView | number, b: TensorView
 export function whereKernel(cond: TensorView, a: TensorView | number, b: TensorView | number, out: TensorView): void {
   if (simdWhere(cond, a, b, out)) return;
   run('(c !== 0 ? a : b)', ['c', 'a', 'b'], [operand(cond), operand(a), operand(b)], out, out.dtype === 'bool');
+}
+
+/** out = x <= threshold ? 0 : g (PyTorch's threshold_backward; a NaN x passes g through). */
+export function thresholdBackwardKernel(g: TensorView, x: TensorView, threshold: number, out: TensorView): void {
+  if (simdThresholdBackward(g, x, threshold, out)) return;
+  run('(x <= t ? 0 : g)', ['g', 'x', 't'], [operand(g), operand(x), operand(threshold)], out, false);
 }
 
 /** Strided copy with dtype conversion; typed-array stores do the conversion (truncation for int32). */

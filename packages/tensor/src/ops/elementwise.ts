@@ -166,6 +166,31 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   return dispatch('where', inputs, attrs);
 }
 
+registerOp('thresholdBackward', (inputs, attrs) => {
+  const [g, x] = inputs;
+  const t = attrs.threshold as number;
+  const be = backendOf(g);
+  if (!be.thresholdBackward) return where(binary('le', x, t), 0, g);
+  const out = empty(g.shape, g.dtype, g.device);
+  be.thresholdBackward(g, x, t, out);
+  return out;
+});
+
+/**
+ * PyTorch's threshold_backward: g where x > threshold, else 0 (NaN in x passes g). ReLU's gradient is
+ * thresholdBackward(g, relu(x), 0): one kernel instead of a comparison and a product.
+ */
+export function thresholdBackward(g: Tensor, x: Tensor, threshold: number): Tensor {
+  sameDevice('thresholdBackward', g, x);
+  if (!shapesEqual(g.shape, x.shape)) {
+    throw new ShapeError(`thresholdBackward: gradient ${fmtShape(g.shape)} and input ${fmtShape(x.shape)} must have one shape`);
+  }
+  if (!isFloat(g.dtype) || x.dtype !== g.dtype) {
+    throw new DTypeError(`thresholdBackward: expected floating point tensors of one dtype, got ${g.dtype} and ${x.dtype}`);
+  }
+  return dispatch('thresholdBackward', [g, x], { threshold });
+}
+
 registerOp('maskedFill', (inputs, attrs) => {
   const [x, mask, value] = inputs;
   const shape = broadcastShapes('maskedFill', x.shape, mask.shape);

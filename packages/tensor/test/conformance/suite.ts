@@ -487,7 +487,9 @@ async function checkCase(
 /** Whether a case has an input, output or argument of dtype. */
 function usesDType(c: FixtureCase, dtype: DType): boolean {
   return (
-    c.inputs.some((i) => i.dtype === dtype) || c.out.some((o) => o.dtype === dtype) || JSON.stringify(c.args).includes(`"${dtype}"`)
+    c.inputs.some((i) => i.dtype === dtype) ||
+    c.out.some((o) => o.dtype === dtype) ||
+    JSON.stringify(c.args).includes(`"${dtype}"`)
   );
 }
 

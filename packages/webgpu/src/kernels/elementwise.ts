@@ -10,7 +10,22 @@ import type { Engine } from '../engine.js';
 import { gpuStorage } from '../storage.js';
 import { Launch } from './launch.js';
 import { lib } from './math.js';
-import { type Elem, LINEAR_ID, MAIN_ARGS, WG, coalesce, convert, coversStorage, grid, header, numel, pf, pi, pu, store } from './wgsl.js';
+import {
+  coalesce,
+  convert,
+  coversStorage,
+  type Elem,
+  grid,
+  header,
+  LINEAR_ID,
+  MAIN_ARGS,
+  numel,
+  pf,
+  pi,
+  pu,
+  store,
+  WG,
+} from './wgsl.js';
 
 /** Compute types: values are loaded into these, and expressions produce one of them. */
 export type CT = 'f32' | 'i32' | 'bool';
@@ -45,7 +60,10 @@ const UNARY_F32: Record<UnaryOp, OpDef> = {
   relu: { expr: 'select(a, 0.0, a < 0.0)' },
   erf: { expr: 'erff_(a)', lib: ['erf'] },
   gelu: { expr: '0.5 * a * (1.0 + erff_(a * 0.70710678118654752))', lib: ['erf'] },
-  geluTanh: { expr: '0.5 * a * (1.0 + tanhf_(0.79788456080286536 * (a + 0.044715 * a * a * a)))', lib: ['tanh'] },
+  geluTanh: {
+    expr: '0.5 * a * (1.0 + tanhf_(0.79788456080286536 * (a + 0.044715 * a * a * a)))',
+    lib: ['tanh'],
+  },
   floor: { expr: 'floor(a)' },
   ceil: { expr: 'ceil(a)' },
   // WGSL's round() rounds half to even, like PyTorch
@@ -154,7 +172,11 @@ export function elementwise(engine: Engine, spec: ElementwiseSpec): void {
   const n = numel(out.shape);
   if (n === 0) return;
   const l = new Launch(engine, spec.op);
-  const outName = l.bind(out, coversStorage(out) ? 'full' : 'write', spec.result === 'raw' ? 'u32' : undefined);
+  const outName = l.bind(
+    out,
+    coversStorage(out) ? 'full' : 'write',
+    spec.result === 'raw' ? 'u32' : undefined,
+  );
   const tensors = spec.inputs.filter((o): o is Extract<Operand, { kind: 'tensor' }> => o.kind === 'tensor');
   const c = coalesce(out.shape, [out.strides, ...tensors.map((t) => t.view.strides)]);
   const r = c.shape.length;
@@ -232,20 +254,32 @@ function dtypeOf(v: TensorView | number): string {
   return typeof v === 'number' ? 'scalar' : v.dtype;
 }
 
-export function unaryKernel(engine: Engine, op: UnaryOp, x: TensorView, out: TensorView, params: readonly number[] = []): void {
+export function unaryKernel(
+  engine: Engine,
+  op: UnaryOp,
+  x: TensorView,
+  out: TensorView,
+  params: readonly number[] = [],
+): void {
   gpuStorage(out);
   const p = [params[0] ?? 0, params[1] ?? 0];
   const intDef = UNARY_I32[op];
   const intParams = op !== 'clamp' || p.every((v) => Number.isInteger(v) || !Number.isFinite(v));
   if (x.dtype !== 'float32' && out.dtype !== 'float32' && intDef && intParams) {
-    const clampI = (v: number) => (v === Number.POSITIVE_INFINITY ? 2147483647 : v === Number.NEGATIVE_INFINITY ? -2147483648 : Math.max(-2147483648, Math.min(2147483647, v)));
+    const clampI = (v: number) =>
+      v === Number.POSITIVE_INFINITY
+        ? 2147483647
+        : v === Number.NEGATIVE_INFINITY
+          ? -2147483648
+          : Math.max(-2147483648, Math.min(2147483647, v));
     elementwise(engine, {
       op,
       expr: intDef.expr,
       result: intDef.result ?? 'i32',
       lib: intDef.lib,
       inputs: [tensorOperand(x, 'i32')],
-      extras: op === 'clamp' ? p.map((v) => ({ kind: 'scalar', value: clampI(v), as: 'i32' }) as Operand) : [],
+      extras:
+        op === 'clamp' ? p.map((v) => ({ kind: 'scalar', value: clampI(v), as: 'i32' }) as Operand) : [],
       out,
     });
     return;
@@ -262,35 +296,82 @@ export function unaryKernel(engine: Engine, op: UnaryOp, x: TensorView, out: Ten
   });
 }
 
-export function binaryKernel(engine: Engine, op: BinaryOp, a: TensorView | number, b: TensorView | number, out: TensorView): void {
+export function binaryKernel(
+  engine: Engine,
+  op: BinaryOp,
+  a: TensorView | number,
+  b: TensorView | number,
+  out: TensorView,
+): void {
   gpuStorage(out);
   const cmp = COMPARE[op];
   if (cmp) {
     const ct: CT = isIntLike(a) && isIntLike(b) ? 'i32' : 'f32';
     // NaN compares unequal to everything, whatever the shader compiler assumes about NaNs
-    const expr = ct === 'f32' && op === 'eq' ? '(a == b && !isnanf(a) && !isnanf(b))' : ct === 'f32' && op === 'ne' ? '(a != b || isnanf(a) || isnanf(b))' : cmp;
-    elementwise(engine, { op, expr, result: 'bool', lib: ['consts'], inputs: [tensorOperand(a, ct), tensorOperand(b, ct)], out });
+    const expr =
+      ct === 'f32' && op === 'eq'
+        ? '(a == b && !isnanf(a) && !isnanf(b))'
+        : ct === 'f32' && op === 'ne'
+          ? '(a != b || isnanf(a) || isnanf(b))'
+          : cmp;
+    elementwise(engine, {
+      op,
+      expr,
+      result: 'bool',
+      lib: ['consts'],
+      inputs: [tensorOperand(a, ct), tensorOperand(b, ct)],
+      out,
+    });
     return;
   }
   const logical = LOGICAL[op];
   if (logical) {
-    elementwise(engine, { op, expr: logical, result: 'bool', inputs: [tensorOperand(a, 'bool'), tensorOperand(b, 'bool')], out });
+    elementwise(engine, {
+      op,
+      expr: logical,
+      result: 'bool',
+      inputs: [tensorOperand(a, 'bool'), tensorOperand(b, 'bool')],
+      out,
+    });
     return;
   }
   if (out.dtype === 'float32') {
     const def = BINARY_F32[op];
     if (!def) throw new Error(`webgpu: binary op '${op}' has no float32 kernel`);
-    elementwise(engine, { op, expr: def.expr, result: 'f32', lib: def.lib, inputs: [tensorOperand(a, 'f32'), tensorOperand(b, 'f32')], out });
+    elementwise(engine, {
+      op,
+      expr: def.expr,
+      result: 'f32',
+      lib: def.lib,
+      inputs: [tensorOperand(a, 'f32'), tensorOperand(b, 'f32')],
+      out,
+    });
     return;
   }
   const def = BINARY_I32[op];
-  if (!def) throw new Error(`webgpu: binary op '${op}' has no integer kernel (operands ${dtypeOf(a)}, ${dtypeOf(b)} -> ${out.dtype})`);
+  if (!def)
+    throw new Error(
+      `webgpu: binary op '${op}' has no integer kernel (operands ${dtypeOf(a)}, ${dtypeOf(b)} -> ${out.dtype})`,
+    );
   const ia = typeof a === 'number' ? a | 0 : a;
   const ib = typeof b === 'number' ? b | 0 : b;
-  elementwise(engine, { op, expr: def.expr, result: 'i32', lib: def.lib, inputs: [tensorOperand(ia, 'i32'), tensorOperand(ib, 'i32')], out });
+  elementwise(engine, {
+    op,
+    expr: def.expr,
+    result: 'i32',
+    lib: def.lib,
+    inputs: [tensorOperand(ia, 'i32'), tensorOperand(ib, 'i32')],
+    out,
+  });
 }
 
-export function whereKernel(engine: Engine, cond: TensorView, a: TensorView | number, b: TensorView | number, out: TensorView): void {
+export function whereKernel(
+  engine: Engine,
+  cond: TensorView,
+  a: TensorView | number,
+  b: TensorView | number,
+  out: TensorView,
+): void {
   gpuStorage(out);
   const ct: CT = out.dtype === 'float32' ? 'f32' : 'i32';
   const fix = (v: TensorView | number) => (typeof v === 'number' && ct === 'i32' ? v | 0 : v);
@@ -306,7 +387,13 @@ export function whereKernel(engine: Engine, cond: TensorView, a: TensorView | nu
 export function copyKernel(engine: Engine, src: TensorView, dst: TensorView): void {
   gpuStorage(dst);
   if (src.dtype === dst.dtype) {
-    elementwise(engine, { op: 'copy', expr: 'a', result: 'raw', inputs: [{ kind: 'tensor', view: src, as: 'raw' }], out: dst });
+    elementwise(engine, {
+      op: 'copy',
+      expr: 'a',
+      result: 'raw',
+      inputs: [{ kind: 'tensor', view: src, as: 'raw' }],
+      out: dst,
+    });
     return;
   }
   const ct: CT = src.dtype === 'float32' ? 'f32' : 'i32';
@@ -329,5 +416,32 @@ export function fillKernel(engine: Engine, dst: TensorView, value: number): void
     if (!s.zeroPending) engine.clear(s.buf, s.length * 4);
     return;
   }
-  elementwise(engine, { op: 'fill', expr: 'a', result: 'raw', inputs: [{ kind: 'scalar', value: bits, as: 'raw' }], out: dst });
+  elementwise(engine, {
+    op: 'fill',
+    expr: 'a',
+    result: 'raw',
+    inputs: [{ kind: 'scalar', value: bits, as: 'raw' }],
+    out: dst,
+  });
+}
+
+/** out = x <= threshold ? 0 : g (PyTorch's threshold_backward, ReLU's gradient): one kernel. */
+export function thresholdBackwardKernel(
+  engine: Engine,
+  g: TensorView,
+  x: TensorView,
+  threshold: number,
+  out: TensorView,
+): void {
+  gpuStorage(out);
+  elementwise(engine, {
+    op: 'thresholdBackward',
+    // a NaN x passes g through
+    expr: 'select(a, 0.0, b <= p0 && !isnanf(b))',
+    result: 'f32',
+    lib: ['consts'],
+    inputs: [tensorOperand(g, 'f32'), tensorOperand(x, 'f32')],
+    extras: [{ kind: 'scalar', value: threshold, as: 'f32' }],
+    out,
+  });
 }

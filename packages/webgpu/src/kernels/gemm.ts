@@ -10,7 +10,7 @@
  */
 import type { Engine } from '../engine.js';
 import type { Launch } from './launch.js';
-import { MAIN_ARGS, header, pu } from './wgsl.js';
+import { header, MAIN_ARGS, pu } from './wgsl.js';
 
 /**
  * How an operand tile is loaded. 'r': the K index of A (the N index of B) is the contiguous one;
@@ -38,8 +38,13 @@ export interface GemmHooks {
    * WGSL defining `fn loadA(z: u32, m: u32, k: u32) -> T`, `fn loadB(z: u32, k: u32, n: u32) -> T`,
    * (for vec4 layouts) `loadA4`/`loadB4` returning the 4 values along the contiguous direction, and
    * `fn storeC(z: u32, split: u32, m: u32, n: u32, v: T)`. z is the batch index.
+   * With `prepA`/`prepB`, the loaders take a last argument: the value `fn prepA(z: u32, m: u32)` /
+   * `fn prepB(z: u32, n: u32)` returned for their row/column, computed once per kernel (index math
+   * that does not depend on k leaves the K loop).
    */
   readonly functions: string;
+  readonly prepA?: boolean;
+  readonly prepB?: boolean;
 }
 
 export interface GemmGeometry {
@@ -58,16 +63,30 @@ export function splitK(K: number, wanted: number, BK: number): { kChunk: number;
 }
 
 /** Chooses the tile config and split-K for a problem. */
-export function plan(M: number, N: number, K: number, batches: number, allowSplit: boolean): { cfg: TileConfig; splits: number } {
+export function plan(
+  M: number,
+  N: number,
+  K: number,
+  batches: number,
+  allowSplit: boolean,
+): { cfg: TileConfig; splits: number } {
   const cfg = M >= 1024 && N >= 1024 ? LARGE_TILE : SMALL_TILE;
   const tiles = Math.ceil(M / cfg.BM) * Math.ceil(N / cfg.BN) * batches;
   let wanted = 1;
-  if (allowSplit && tiles < 64 && K >= 2048) wanted = Math.min(64, Math.ceil(64 / tiles), Math.floor(K / 512));
+  if (allowSplit && tiles < 64 && K >= 2048)
+    wanted = Math.min(64, Math.ceil(64 / tiles), Math.floor(K / 512));
   return { cfg, splits: splitK(K, wanted, cfg.BK).splits };
 }
 
 /** Records the tiled GEMM into `l` (whose bindings and caller params are already set). */
-export function runGemm(engine: Engine, l: Launch, key: string, cfg: TileConfig, g: GemmGeometry, hooks: GemmHooks): void {
+export function runGemm(
+  engine: Engine,
+  l: Launch,
+  key: string,
+  cfg: TileConfig,
+  g: GemmGeometry,
+  hooks: GemmHooks,
+): void {
   const { BM, BN, BK, TM, TN } = cfg;
   if ((BM / TM) * (BN / TN) !== 256) throw new Error('webgpu: tile config must have 256 threads');
   const { kChunk, splits } = splitK(g.K, g.splits, BK);
@@ -84,8 +103,12 @@ export function runGemm(engine: Engine, l: Launch, key: string, cfg: TileConfig,
     const tx = BN / TN;
     const lines: string[] = [];
     // ---- A tile: As[kk * BM + mm]
-    const aStore = (kk: string, mm: string, v: string) => `{ let q = ${kk} * ${BM}u + ${mm}; As[q / 4u][q % 4u] = ${v}; }`;
-    const bStore = (kk: string, nn: string, v: string) => `{ let q = ${kk} * ${BN}u + ${nn}; Bs[q / 4u][q % 4u] = ${v}; }`;
+    const aStore = (kk: string, mm: string, v: string) =>
+      `{ let q = ${kk} * ${BM}u + ${mm}; As[q / 4u][q % 4u] = ${v}; }`;
+    const bStore = (kk: string, nn: string, v: string) =>
+      `{ let q = ${kk} * ${BN}u + ${nn}; Bs[q / 4u][q % 4u] = ${v}; }`;
+    /** Per-slot setup before the K loop, and the loads inside it. */
+    const setup: string[] = [];
     const loadTile = (
       which: 'A' | 'B',
       layout: TileLayout,
@@ -93,58 +116,88 @@ export function runGemm(engine: Engine, l: Launch, key: string, cfg: TileConfig,
       storeFn: (kk: string, xx: string, v: string) => string,
     ) => {
       const rows = which === 'A' ? 'M' : 'N';
-      const inRange = (x: string, k: string) => `${x} < ${rows} && ${k} < kEnd`;
-      const call = (x: string, k: string) => (which === 'A' ? `loadA(z, ${x}, ${k})` : `loadB(z, ${k}, ${x})`);
-      const call4 = (x: string, k: string) => (which === 'A' ? `loadA4(z, ${x}, ${k})` : `loadB4(z, ${k}, ${x})`);
+      const base = which === 'A' ? 'm0' : 'n0';
+      const prep = which === 'A' ? hooks.prepA : hooks.prepB;
+      const call = (x: string, k: string, pv: string) => {
+        const extra = prep ? `, ${pv}` : '';
+        return which === 'A' ? `loadA(z, ${x}, ${k}${extra})` : `loadB(z, ${k}, ${x}${extra})`;
+      };
+      const call4 = (x: string, k: string, pv: string) => {
+        const extra = prep ? `, ${pv}` : '';
+        return which === 'A' ? `loadA4(z, ${x}, ${k}${extra})` : `loadB4(z, ${k}, ${x}${extra})`;
+      };
       // 'k fastest' for A 'r' and B 'c'; 'x fastest' for A 'c' and B 'r'
       const kFast = (which === 'A') === (layout[0] === 'r');
       const vec = layout.length === 2;
+      // element e = t + 256 i of the tile; since 256 is a multiple of BK and of the tile width, each
+      // slot i keeps its row/column (x) for the whole K loop: x and its prep are computed up front
       const total = vec ? (outer * BK) / 4 : outer * BK;
-      const per = Math.ceil(total / 256);
-      lines.push(`for (var i = 0u; i < ${per}u; i = i + 1u) {`);
-      lines.push(`  let e = t + i * 256u;`);
-      if (total % 256 !== 0) lines.push(`  if (e < ${total}u) {`);
-      if (!vec) {
-        if (kFast) lines.push(`  let kk = e % ${BK}u; let xx = e / ${BK}u;`);
-        else lines.push(`  let xx = e % ${outer}u; let kk = e / ${outer}u;`);
-        lines.push(`  let x = ${which === 'A' ? 'm0' : 'n0'} + xx; let k = k0 + kk;`);
-        lines.push(`  var v: ${T} = ${zero};`);
-        lines.push(`  if (${inRange('x', 'k')}) { v = ${call('x', 'k')}; }`);
-        lines.push(`  ${storeFn('kk', 'xx', 'v')}`);
-      } else if (kFast) {
-        // 4 consecutive k for one x
-        lines.push(`  let kk = (e % ${BK / 4}u) * 4u; let xx = e / ${BK / 4}u;`);
-        lines.push(`  let x = ${which === 'A' ? 'm0' : 'n0'} + xx; let k = k0 + kk;`);
-        lines.push(`  var v = vec4<${T}>(${zero});`);
-        lines.push(`  if (${inRange('x', 'k')}) { v = ${call4('x', 'k')}; }`);
-        for (let c = 0; c < 4; c++) lines.push(`  ${storeFn(`(kk + ${c}u)`, 'xx', `v[${c}]`)}`);
-      } else {
-        // 4 consecutive x for one k: one vec4 store into the tile
-        lines.push(`  let xx = (e % ${outer / 4}u) * 4u; let kk = e / ${outer / 4}u;`);
-        lines.push(`  let x = ${which === 'A' ? 'm0' : 'n0'} + xx; let k = k0 + kk;`);
-        lines.push(`  var v = vec4<${T}>(${zero});`);
-        lines.push(`  if (${inRange('x', 'k')}) { v = ${call4('x', 'k')}; }`);
-        lines.push(`  ${which}s[(kk * ${outer}u + xx) / 4u] = v;`);
+      const per = total / 256;
+      for (let i = 0; i < per; i++) {
+        const id = `${which}${i}`;
+        let xx: string;
+        let kk: string;
+        if (!vec) {
+          if (kFast) {
+            kk = `(t % ${BK}u)`;
+            xx = `(t / ${BK}u + ${(i * 256) / BK}u)`;
+          } else {
+            xx = `(t % ${outer}u)`;
+            kk = `(t / ${outer}u + ${(i * 256) / outer}u)`;
+          }
+        } else if (kFast) {
+          kk = `((t % ${BK / 4}u) * 4u)`;
+          xx = `(t / ${BK / 4}u)`;
+        } else {
+          xx = `((t % ${outer / 4}u) * 4u)`;
+          kk = `(t / ${outer / 4}u)`;
+        }
+        setup.push(`let xx${id} = ${xx};`);
+        setup.push(`let kk${id} = ${kk};`);
+        setup.push(`let x${id} = ${base} + xx${id};`);
+        if (prep) setup.push(`let p${id} = prep${which}(z, min(x${id}, ${rows} - 1u));`);
+        const x = `x${id}`;
+        const k = `(k0 + kk${id})`;
+        const pv = `p${id}`;
+        lines.push('{');
+        if (!vec) {
+          lines.push(`  var v: ${T} = ${zero};`);
+          lines.push(`  if (${x} < ${rows} && ${k} < kEnd) { v = ${call(x, k, pv)}; }`);
+          lines.push(`  ${storeFn(`kk${id}`, `xx${id}`, 'v')}`);
+        } else if (kFast) {
+          // 4 consecutive k for one x
+          lines.push(`  var v = vec4<${T}>(${zero});`);
+          lines.push(`  if (${x} < ${rows} && ${k} < kEnd) { v = ${call4(x, k, pv)}; }`);
+          for (let c = 0; c < 4; c++) lines.push(`  ${storeFn(`(kk${id} + ${c}u)`, `xx${id}`, `v[${c}]`)}`);
+        } else {
+          // 4 consecutive x for one k: one vec4 store into the tile
+          lines.push(`  var v = vec4<${T}>(${zero});`);
+          lines.push(`  if (${x} < ${rows} && ${k} < kEnd) { v = ${call4(x, k, pv)}; }`);
+          lines.push(`  ${which}s[(kk${id} * ${outer}u + xx${id}) / 4u] = v;`);
+        }
+        lines.push('}');
       }
-      if (total % 256 !== 0) lines.push('  }');
-      lines.push('}');
     };
     loadTile('A', hooks.a, BM, aStore);
     loadTile('B', hooks.b, BN, bStore);
     const accDecl: string[] = [];
     const inner: string[] = [];
     const stores: string[] = [];
-    for (let i = 0; i < TM; i++) for (let j = 0; j < TN / 4; j++) accDecl.push(`var acc${i}_${j} = vec4<${T}>(${zero});`);
+    for (let i = 0; i < TM; i++)
+      for (let j = 0; j < TN / 4; j++) accDecl.push(`var acc${i}_${j} = vec4<${T}>(${zero});`);
     for (let q = 0; q < TM / 4; q++) inner.push(`let a${q} = As[(kk * ${BM}u + ty * ${TM}u) / 4u + ${q}u];`);
     for (let q = 0; q < TN / 4; q++) inner.push(`let b${q} = Bs[(kk * ${BN}u + tx * ${TN}u) / 4u + ${q}u];`);
     for (let i = 0; i < TM; i++) {
-      for (let j = 0; j < TN / 4; j++) inner.push(`acc${i}_${j} = acc${i}_${j} + vec4<${T}>(a${i >> 2}[${i & 3}]) * b${j};`);
+      for (let j = 0; j < TN / 4; j++)
+        inner.push(`acc${i}_${j} = acc${i}_${j} + vec4<${T}>(a${i >> 2}[${i & 3}]) * b${j};`);
     }
     for (let i = 0; i < TM; i++) {
       stores.push(`{ let m = m0 + ty * ${TM}u + ${i}u; if (m < M) {`);
       for (let j = 0; j < TN / 4; j++) {
         for (let c = 0; c < 4; c++) {
-          stores.push(`  { let n = n0 + tx * ${TN}u + ${j * 4 + c}u; if (n < N) { storeC(batch, split, m, n, acc${i}_${j}[${c}]); } }`);
+          stores.push(
+            `  { let n = n0 + tx * ${TN}u + ${j * 4 + c}u; if (n < N) { storeC(batch, split, m, n, acc${i}_${j}[${c}]); } }`,
+          );
         }
       }
       stores.push('} }');
@@ -168,6 +221,7 @@ ${hooks.functions}
   let kEnd = min(K, kBegin + ${pu(iChunk)});
   let tx = t % ${tx}u;
   let ty = t / ${tx}u;
+  ${setup.join('\n  ')}
   ${accDecl.join('\n  ')}
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${BK}u) {
     ${lines.join('\n    ')}
@@ -184,7 +238,7 @@ ${hooks.functions}
   const gy = Math.ceil(g.M / BM);
   const zTotal = g.batches * splits;
   const maxZ = engine.limits.maxComputeWorkgroupsPerDimension;
-  const fullKey = `${key}|gemm|${T}|${BM}x${BN}x${BK}/${TM}x${TN}|${hooks.a}${hooks.b}`;
+  const fullKey = `${key}|gemm|${T}|${BM}x${BN}x${BK}/${TM}x${TN}|${hooks.a}${hooks.b}|${hooks.prepA ? 'pa' : ''}${hooks.prepB ? 'pb' : ''}`;
   // More than 65535 batches: one dispatch per slice of z, with the slice start in the uniforms.
   for (let z0 = 0; z0 < zTotal; z0 += maxZ) {
     l.params.set(iZ, z0);
@@ -194,13 +248,24 @@ ${hooks.functions}
 
 /**
  * The simple kernel for thin products (a few rows or columns, or tiny problems): one thread per
- * output element, looping over K with the same loaders.
+ * output element, looping over K with the same loaders. With g.splits > 1 each thread sums one chunk
+ * of K (storeC gets the chunk index; the caller sums the partials), for very long K into few outputs.
  */
-export function runGemv(l: Launch, key: string, g: GemmGeometry, hooks: Pick<GemmHooks, 'T' | 'functions'>): void {
+export function runGemv(
+  l: Launch,
+  key: string,
+  g: GemmGeometry,
+  hooks: Pick<GemmHooks, 'T' | 'functions' | 'prepA' | 'prepB'>,
+): void {
+  const splits = Math.max(1, g.splits);
+  const kChunk = Math.ceil(g.K / splits);
+  if (Math.ceil(g.K / kChunk) !== splits) throw new Error(`webgpu: gemv split mismatch (${g.K} / ${splits})`);
   const iM = l.params.u(g.M);
   const iN = l.params.u(g.N);
   const iK = l.params.u(g.K);
-  const total = g.M * g.N * g.batches;
+  const iS = l.params.u(splits);
+  const iChunk = l.params.u(kChunk);
+  const total = g.M * g.N * g.batches * splits;
   const iTotal = l.params.u(total);
   const T = hooks.T;
   const code = () => `${header(l.decls(), l.params.length)}
@@ -211,14 +276,31 @@ ${hooks.functions}
   let M = ${pu(iM)};
   let N = ${pu(iN)};
   let K = ${pu(iK)};
+  let splits = ${pu(iS)};
   let n = id % N;
   let m = (id / N) % M;
-  let z = id / (M * N);
+  let split = (id / (M * N)) % splits;
+  let z = id / (M * N * splits);
+  let kBegin = split * ${pu(iChunk)};
+  let kEnd = min(K, kBegin + ${pu(iChunk)});
+  ${hooks.prepA ? 'let pa = prepA(z, m);' : ''}
+  ${hooks.prepB ? 'let pb = prepB(z, n);' : ''}
   var acc: ${T} = ${T === 'f32' ? '0.0' : '0'};
-  for (var k = 0u; k < K; k = k + 1u) { acc = acc + loadA(z, m, k) * loadB(z, k, n); }
-  storeC(z, 0u, m, n, acc);
+  for (var k = kBegin; k < kEnd; k = k + 1u) { acc = acc + loadA(z, m, k${hooks.prepA ? ', pa' : ''}) * loadB(z, k, n${hooks.prepB ? ', pb' : ''}); }
+  storeC(z, split, m, n, acc);
 }`;
   const groups = Math.ceil(total / 256);
   const gy = Math.ceil(groups / 65535);
-  l.run(`${key}|gemv|${T}`, code, [Math.ceil(groups / gy), gy, 1]);
+  l.run(`${key}|gemv|${T}|${hooks.prepA ? 'pa' : ''}${hooks.prepB ? 'pb' : ''}`, code, [
+    Math.ceil(groups / gy),
+    gy,
+    1,
+  ]);
+}
+
+/** Chunks of K for the thin kernel: none unless K is long and the outputs are too few to fill a GPU. */
+export function gemvSplits(outputs: number, K: number): number {
+  if (K < 4096 || outputs >= 16384) return 1;
+  const wanted = Math.min(256, Math.ceil(K / 1024), Math.ceil(65536 / outputs));
+  return Math.ceil(K / Math.ceil(K / wanted));
 }

@@ -9,7 +9,7 @@ import type { TensorView } from '@torchlet/tensor';
 import type { Engine } from '../engine.js';
 import { gpuStorage } from '../storage.js';
 import { Launch } from './launch.js';
-import { LINEAR_ID, MAIN_ARGS, WG, coversStorage, grid, header, numel, pu } from './wgsl.js';
+import { coversStorage, grid, header, LINEAR_ID, MAIN_ARGS, numel, pu, WG } from './wgsl.js';
 
 /** 0-d tensors as 1-element 1-d ones (gather and scatterAdd accept them with dim 0). */
 function atLeast1d(v: TensorView): TensorView {
@@ -33,7 +33,13 @@ function dot(strideIdx: number[], skip = -1): string {
   return terms.length ? terms.join(' + ') : '0u';
 }
 
-export function gatherKernel(engine: Engine, x0: TensorView, dim: number, index0: TensorView, out: TensorView): void {
+export function gatherKernel(
+  engine: Engine,
+  x0: TensorView,
+  dim: number,
+  index0: TensorView,
+  out: TensorView,
+): void {
   gpuStorage(out);
   const x = atLeast1d(x0);
   const index = atLeast1d(index0);
@@ -48,7 +54,13 @@ export function gatherKernel(engine: Engine, x0: TensorView, dim: number, index0
   const shapeIdx = index.shape.map((s) => P.u(s));
   const iStr = index.strides.map((s) => P.u(s));
   const xStr = x.strides.map((s) => P.u(s));
-  const [iTotal, ix, ii, io, iSize] = [P.u(total), P.u(x.offset), P.u(index.offset), P.u(out.offset), P.u(x.shape[dim])];
+  const [iTotal, ix, ii, io, iSize] = [
+    P.u(total),
+    P.u(x.offset),
+    P.u(index.offset),
+    P.u(out.offset),
+    P.u(x.shape[dim]),
+  ];
   const code = () => `${header(l.decls(), P.length)}
 @compute @workgroup_size(${WG}) fn main(${MAIN_ARGS}) {
   let t = ${LINEAR_ID()};
@@ -62,7 +74,13 @@ export function gatherKernel(engine: Engine, x0: TensorView, dim: number, index0
   l.run(`gather|${r}|${dim}`, code, grid(total));
 }
 
-export function indexSelectKernel(engine: Engine, x: TensorView, dim: number, index: TensorView, out: TensorView): void {
+export function indexSelectKernel(
+  engine: Engine,
+  x: TensorView,
+  dim: number,
+  index: TensorView,
+  out: TensorView,
+): void {
   gpuStorage(out);
   const total = numel(out.shape);
   if (total === 0) return;
@@ -95,7 +113,13 @@ export function indexSelectKernel(engine: Engine, x: TensorView, dim: number, in
   l.run(`indexSelect|${r}|${dim}`, code, grid(total));
 }
 
-export function scatterAddKernel(engine: Engine, target0: TensorView, dim: number, index0: TensorView, src0: TensorView): void {
+export function scatterAddKernel(
+  engine: Engine,
+  target0: TensorView,
+  dim: number,
+  index0: TensorView,
+  src0: TensorView,
+): void {
   const [target, index, src] = [atLeast1d(target0), atLeast1d(index0), atLeast1d(src0)];
   const total = numel(target.shape);
   if (total === 0 || numel(index.shape) === 0) return;
@@ -115,7 +139,8 @@ export function scatterAddKernel(engine: Engine, target0: TensorView, dim: numbe
   const iStr = index.strides.map((s) => P.u(s));
   const sStr = src.strides.map((s) => P.u(s));
   const [iTotal, it, ii, is] = [P.u(total), P.u(target.offset), P.u(index.offset), P.u(src.offset)];
-  const load = (e: string, elem: string) => (elem === 'f32' ? e : elem === 'u32' ? `${T}(${e})` : T === 'f32' ? `f32(${e})` : e);
+  const load = (e: string, elem: string) =>
+    elem === 'f32' ? e : elem === 'u32' ? `${T}(${e})` : T === 'f32' ? `f32(${e})` : e;
   const inRange = index.shape.map((_, d) => (d === dim ? '' : `c${d} < ${pu(iShape[d])}`)).filter(Boolean);
   const code = () => `${header(l.decls(), P.length)}
 @compute @workgroup_size(${WG}) fn main(${MAIN_ARGS}) {

@@ -1,7 +1,7 @@
 import type { TensorView } from '@torchlet/tensor';
 import type { Engine } from '../engine.js';
 import { GPUStorage, gpuStorage } from '../storage.js';
-import { type BindingDecl, Params, elemOf } from './wgsl.js';
+import { type BindingDecl, elemOf, Params } from './wgsl.js';
 
 /**
  * One dispatch being assembled: storages are bound once each (a storage used as input and output of an
@@ -10,7 +10,8 @@ import { type BindingDecl, Params, elemOf } from './wgsl.js';
  */
 export class Launch {
   readonly params = new Params();
-  private readonly entries: { s: GPUStorage; read: boolean; write: boolean; full: boolean; elem: string }[] = [];
+  private readonly entries: { s: GPUStorage; read: boolean; write: boolean; full: boolean; elem: string }[] =
+    [];
 
   constructor(
     private readonly engine: Engine,

@@ -7,7 +7,7 @@ import type { TensorView } from '@torchlet/tensor';
 import type { Engine } from '../engine.js';
 import { gpuStorage, releaseScratch, scratch } from '../storage.js';
 import { fillKernel } from './elementwise.js';
-import { type TileLayout, plan, runGemm, runGemv } from './gemm.js';
+import { gemvSplits, plan, runGemm, runGemv, type TileLayout } from './gemm.js';
 import { Launch } from './launch.js';
 import { sumPartials } from './reduce.js';
 import { coversStorage, elemOf, pu } from './wgsl.js';
@@ -30,7 +30,8 @@ function layoutOf(
   if (cs === 1 && rows >= 1) {
     return cols % 4 === 0 && aligned(off) && aligned(rs) && batchOk ? (`${rowFast}4` as TileLayout) : rowFast;
   }
-  if (rs === 1) return rows % 4 === 0 && aligned(off) && aligned(cs) && batchOk ? (`${colFast}4` as TileLayout) : colFast;
+  if (rs === 1)
+    return rows % 4 === 0 && aligned(off) && aligned(cs) && batchOk ? (`${colFast}4` as TileLayout) : colFast;
   return rowFast;
 }
 
@@ -45,7 +46,7 @@ export function matmulKernel(engine: Engine, a: TensorView, b: TensorView, out: 
   }
   const T = elemOf('matmul', a.dtype) === 'i32' ? 'i32' : 'f32';
   const same = a.storage === b.storage;
-  const thin = (Math.min(M, N) < 8 && K <= 4096) || M * N * K < 32768;
+  const thin = Math.min(M, N) < 8 || M * N * K < 32768;
   // A: k (cols) contiguous is 'r'; B: n (cols) contiguous is 'r'
   let la = layoutOf(a.offset, a.strides[0], B, a.strides[1], a.strides[2], M, K, 'r');
   let lb = layoutOf(b.offset, b.strides[0], B, b.strides[1], b.strides[2], K, N, 'r');
@@ -53,8 +54,10 @@ export function matmulKernel(engine: Engine, a: TensorView, b: TensorView, out: 
     la = la[0] as TileLayout;
     lb = lb[0] as TileLayout;
   }
-  const { cfg, splits } = plan(M, N, K, B, true);
-  const useSplit = !thin && splits > 1;
+  const tiled = plan(M, N, K, B, true);
+  const cfg = tiled.cfg;
+  const splits = thin ? gemvSplits(B * M * N, K) : tiled.splits;
+  const useSplit = splits > 1;
   const l = new Launch(engine, 'matmul');
   const ab = l.bind(a, 'read', la.length === 2 ? `vec4<${T}>` : undefined);
   const bb = l.bind(b, 'read', lb.length === 2 ? `vec4<${T}>` : undefined);
@@ -67,8 +70,10 @@ export function matmulKernel(engine: Engine, a: TensorView, b: TensorView, out: 
   const iMN = p.u(M * N);
   const iN = p.u(N);
   const iBMN = p.u(B * M * N);
-  const aIdx = (m: string, k: string) => `${pu(iaOff)} + z * ${pu(ia0)} + ${m} * ${pu(ia1)} + ${k} * ${pu(ia2)}`;
-  const bIdx = (k: string, n: string) => `${pu(ibOff)} + z * ${pu(ib0)} + ${k} * ${pu(ib1)} + ${n} * ${pu(ib2)}`;
+  const aIdx = (m: string, k: string) =>
+    `${pu(iaOff)} + z * ${pu(ia0)} + ${m} * ${pu(ia1)} + ${k} * ${pu(ia2)}`;
+  const bIdx = (k: string, n: string) =>
+    `${pu(ibOff)} + z * ${pu(ib0)} + ${k} * ${pu(ib1)} + ${n} * ${pu(ib2)}`;
   const fns: string[] = [];
   fns.push(
     la.length === 2
@@ -81,14 +86,16 @@ export function matmulKernel(engine: Engine, a: TensorView, b: TensorView, out: 
       : `fn loadB(z: u32, k: u32, n: u32) -> ${T} { return ${bb}[${bIdx('k', 'n')}]; }`,
   );
   // vec4 loaders: 4 consecutive elements along the contiguous direction, from an aligned address
-  if (la.length === 2) fns.push(`fn loadA4(z: u32, m: u32, k: u32) -> vec4<${T}> { return ${ab}[(${aIdx('m', 'k')}) / 4u]; }`);
-  if (lb.length === 2) fns.push(`fn loadB4(z: u32, k: u32, n: u32) -> vec4<${T}> { return ${bb}[(${bIdx('k', 'n')}) / 4u]; }`);
+  if (la.length === 2)
+    fns.push(`fn loadA4(z: u32, m: u32, k: u32) -> vec4<${T}> { return ${ab}[(${aIdx('m', 'k')}) / 4u]; }`);
+  if (lb.length === 2)
+    fns.push(`fn loadB4(z: u32, k: u32, n: u32) -> vec4<${T}> { return ${bb}[(${bIdx('k', 'n')}) / 4u]; }`);
   fns.push(
     `fn storeC(z: u32, split: u32, m: u32, n: u32, v: ${T}) { ${ob}[${pu(iOut)} + split * ${pu(iBMN)} + z * ${pu(iMN)} + m * ${pu(iN)} + n] = v; }`,
   );
   const hooks = { T: T as 'f32' | 'i32', a: la, b: lb, functions: fns.join('\n') } as const;
   const key = `matmul|${ab}${bb}${ob}`;
-  if (thin) runGemv(l, key, { M, N, K, batches: B, splits: 1 }, hooks);
+  if (thin) runGemv(l, key, { M, N, K, batches: B, splits }, hooks);
   else runGemm(engine, l, key, cfg, { M, N, K, batches: B, splits: useSplit ? splits : 1 }, hooks);
   if (partial) {
     sumPartials(engine, partial, splits, B * M * N, out);

@@ -10,7 +10,7 @@ import type { Engine } from '../engine.js';
 import { type GPUStorage, gpuStorage } from '../storage.js';
 import { Launch } from './launch.js';
 import { lib } from './math.js';
-import { LINEAR_ID, MAIN_ARGS, WG, coversStorage, grid, header, pi, pu } from './wgsl.js';
+import { coversStorage, grid, header, LINEAR_ID, MAIN_ARGS, pi, pu, WG } from './wgsl.js';
 
 interface Planes {
   NC: number;
@@ -49,7 +49,9 @@ function lets(l: Launch, g: Planes, p?: Pool2dParams): string {
     );
   }
   const fns = vals.map(([n, v]) => `fn ${n}() -> i32 { return ${pi(l.params.i(v))}; }`);
-  fns.push('fn floordiv(a: i32, b: i32) -> i32 { let q = a / b; return select(q, q - 1, (a % b != 0) && ((a < 0) != (b < 0))); }');
+  fns.push(
+    'fn floordiv(a: i32, b: i32) -> i32 { let q = a / b; return select(q, q - 1, (a % b != 0) && ((a < 0) != (b < 0))); }',
+  );
   return fns.join('\n');
 }
 
@@ -60,7 +62,13 @@ function outMode(v: TensorView): 'full' | 'write' {
 /** Window geometry of max pooling, remembered per indices storage for the backward pass. */
 const maxPoolGeometry = new WeakMap<GPUStorage, { p: Pool2dParams; version: number; g: Planes }>();
 
-export function maxPool2dKernel(engine: Engine, x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void {
+export function maxPool2dKernel(
+  engine: Engine,
+  x: TensorView,
+  out: TensorView,
+  indices: TensorView,
+  p: Pool2dParams,
+): void {
   const g = planes(x, out);
   const total = g.NC * g.OH * g.OW;
   if (total === 0) return;
@@ -69,7 +77,12 @@ export function maxPool2dKernel(engine: Engine, x: TensorView, out: TensorView, 
   const ob = l.bind(out, outMode(out));
   const ib = l.bind(indices, outMode(indices));
   const geo = lets(l, g, p);
-  const [ix, io, ii, iTotal] = [l.params.u(x.offset), l.params.u(out.offset), l.params.u(indices.offset), l.params.u(total)];
+  const [ix, io, ii, iTotal] = [
+    l.params.u(x.offset),
+    l.params.u(out.offset),
+    l.params.u(indices.offset),
+    l.params.u(total),
+  ];
   const code = () => `${header(l.decls(), l.params.length)}
 ${lib(['consts'])}
 ${geo}
@@ -103,7 +116,12 @@ ${geo}
   if (indices.offset === 0 && coversStorage(indices)) maxPoolGeometry.set(s, { p, version: s.version, g });
 }
 
-export function maxPool2dBackwardKernel(engine: Engine, dy: TensorView, indices: TensorView, dx: TensorView): void {
+export function maxPool2dBackwardKernel(
+  engine: Engine,
+  dy: TensorView,
+  indices: TensorView,
+  dx: TensorView,
+): void {
   const g = planes(dx, dy);
   const total = g.NC * g.H * g.W;
   if (total === 0) return;
@@ -124,7 +142,12 @@ export function maxPool2dBackwardKernel(engine: Engine, dy: TensorView, indices:
   if (gather) {
     const ob = l.bind(dx, outMode(dx));
     const geo = lets(l, g, known.p);
-    const [idy, ii, io, iTotal] = [l.params.u(dy.offset), l.params.u(indices.offset), l.params.u(dx.offset), l.params.u(total)];
+    const [idy, ii, io, iTotal] = [
+      l.params.u(dy.offset),
+      l.params.u(indices.offset),
+      l.params.u(dx.offset),
+      l.params.u(total),
+    ];
     const code = () => `${header(l.decls(), l.params.length)}
 ${geo}
 @compute @workgroup_size(${WG}) fn main(${MAIN_ARGS}) {
@@ -215,7 +238,12 @@ ${AVG_WINDOW}
   l.run('avgPool2d', code, grid(total));
 }
 
-export function avgPool2dBackwardKernel(engine: Engine, dy: TensorView, dx: TensorView, p: Pool2dParams): void {
+export function avgPool2dBackwardKernel(
+  engine: Engine,
+  dy: TensorView,
+  dx: TensorView,
+  p: Pool2dParams,
+): void {
   const g = planes(dx, dy);
   const total = g.NC * g.H * g.W;
   if (total === 0) return;

@@ -11,7 +11,20 @@ import type { Engine } from '../engine.js';
 import { gpuStorage } from '../storage.js';
 import { Launch } from './launch.js';
 import { lib } from './math.js';
-import { type Elem, LINEAR_ID, MAIN_ARGS, WG, coversStorage, grid, header, numel, pf, pi, pu, store } from './wgsl.js';
+import {
+  coversStorage,
+  type Elem,
+  grid,
+  header,
+  LINEAR_ID,
+  MAIN_ARGS,
+  numel,
+  pf,
+  pi,
+  pu,
+  store,
+  WG,
+} from './wgsl.js';
 
 const PHILOX = `fn mulhilo(a: u32, b: u32) -> vec2<u32> {
   let al = a & 0xffffu;
@@ -129,5 +142,9 @@ fn normal(lanes: vec4<u32>, l: u32) -> f32 {
     ${ob}[${pu(iOut)} + base + l] = ${store('v', ct, elem)};
   }
 }`;
-  l.run(`random|${dist.kind}|${dist.kind === 'randint' && dist.high - dist.low >= 2 ** 32 ? 'wide' : ''}`, code, grid(Math.ceil(n / 4)));
+  l.run(
+    `random|${dist.kind}|${dist.kind === 'randint' && dist.high - dist.low >= 2 ** 32 ? 'wide' : ''}`,
+    code,
+    grid(Math.ceil(n / 4)),
+  );
 }

@@ -13,7 +13,19 @@ import { type GPUStorage, gpuStorage, releaseScratch, scratch } from '../storage
 import { fillKernel } from './elementwise.js';
 import { Launch } from './launch.js';
 import { lib } from './math.js';
-import { type Elem, LINEAR_ID, MAIN_ARGS, WG, coalesce, convert, grid, header, numel, pu, store } from './wgsl.js';
+import {
+  coalesce,
+  convert,
+  type Elem,
+  grid,
+  header,
+  LINEAR_ID,
+  MAIN_ARGS,
+  numel,
+  pu,
+  store,
+  WG,
+} from './wgsl.js';
 
 type RCT = 'f32' | 'i32';
 
@@ -29,7 +41,9 @@ function combine(op: ReduceOp, ct: RCT, a: string, b: string): string {
   if (op === 'prod') return `${a} * ${b}`;
   if (ct === 'i32') return `${op}(${a}, ${b})`;
   // NaN sticks: once a is NaN, b > a is false and isnanf(b) decides nothing new
-  return op === 'max' ? `select(${a}, ${b}, ${b} > ${a} || isnanf(${b}))` : `select(${a}, ${b}, ${b} < ${a} || isnanf(${b}))`;
+  return op === 'max'
+    ? `select(${a}, ${b}, ${b} > ${a} || isnanf(${b}))`
+    : `select(${a}, ${b}, ${b} < ${a} || isnanf(${b}))`;
 }
 
 /** WGSL statements adding the offset of index `v` over (shape, strides) words to `acc`. */
@@ -41,7 +55,9 @@ function offsetCode(v: string, acc: string, shapeIdx: number[], strideIdx: numbe
   for (let d = r - 1; d >= 0; d--) {
     if (d === 0) lines.push(`${acc} = ${acc} + rem * ${pu(strideIdx[0])};`);
     else {
-      lines.push(`${acc} = ${acc} + (rem % ${pu(shapeIdx[d])}) * ${pu(strideIdx[d])}; rem = rem / ${pu(shapeIdx[d])};`);
+      lines.push(
+        `${acc} = ${acc} + (rem % ${pu(shapeIdx[d])}) * ${pu(strideIdx[d])}; rem = rem / ${pu(shapeIdx[d])};`,
+      );
     }
   }
   lines.push('}');
@@ -80,7 +96,10 @@ function geometry(x: TensorView, dims: readonly number[]): Geometry {
 }
 
 /** Stride-0 is fine in the arrays; offsets are u32 (strides are never negative in Torchlet). */
-function pushGeometry(l: Launch, g: { shape: number[]; strides: number[] }): { shape: number[]; strides: number[] } {
+function pushGeometry(
+  l: Launch,
+  g: { shape: number[]; strides: number[] },
+): { shape: number[]; strides: number[] } {
   return { shape: g.shape.map((s) => l.params.u(s)), strides: g.strides.map((s) => l.params.u(s)) };
 }
 
@@ -168,13 +187,29 @@ var<workgroup> sh: array<${ct}, ${WG}>;
   l.run(key, code, groups);
 }
 
-export function reduceKernel(engine: Engine, op: ReduceOp, x: TensorView, dims: readonly number[], out: TensorView): void {
+export function reduceKernel(
+  engine: Engine,
+  op: ReduceOp,
+  x: TensorView,
+  dims: readonly number[],
+  out: TensorView,
+): void {
   const src = gpuStorage(x);
   const dst = gpuStorage(out);
   const g = geometry(x, dims);
   if (g.O === 0) return;
   if (g.R === 0) {
-    fillKernel(engine, out, op === 'prod' ? 1 : op === 'sum' ? 0 : op === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
+    fillKernel(
+      engine,
+      out,
+      op === 'prod'
+        ? 1
+        : op === 'sum'
+          ? 0
+          : op === 'max'
+            ? Number.NEGATIVE_INFINITY
+            : Number.POSITIVE_INFINITY,
+    );
     return;
   }
   const ct: RCT = x.dtype === 'float32' ? 'f32' : 'i32';
@@ -182,19 +217,60 @@ export function reduceKernel(engine: Engine, op: ReduceOp, x: TensorView, dims: 
   const perWorkgroup = g.R >= 1024 || (g.R >= 64 && (innerStride === 1 || g.O <= 4096));
   const splits = perWorkgroup && g.O < 64 && g.R > 65536 ? Math.min(256, Math.ceil(g.R / 16384)) : 1;
   if (splits === 1) {
-    reducePass(engine, { op, ct, src, srcOffset: x.offset, g, dst, dstOffset: out.offset, splits: 1, perWorkgroup });
+    reducePass(engine, {
+      op,
+      ct,
+      src,
+      srcOffset: x.offset,
+      g,
+      dst,
+      dstOffset: out.offset,
+      splits: 1,
+      perWorkgroup,
+    });
     return;
   }
   const partial = scratch(engine, x.dtype === 'bool' ? 'int32' : x.dtype, g.O * splits);
-  reducePass(engine, { op, ct, src, srcOffset: x.offset, g, dst: partial, dstOffset: 0, splits, perWorkgroup: true });
-  const g2: Geometry = { O: g.O, R: splits, kept: { shape: [g.O], strides: [splits] }, red: { shape: [splits], strides: [1] } };
-  reducePass(engine, { op, ct, src: partial, srcOffset: 0, g: g2, dst, dstOffset: out.offset, splits: 1, perWorkgroup: true });
+  reducePass(engine, {
+    op,
+    ct,
+    src,
+    srcOffset: x.offset,
+    g,
+    dst: partial,
+    dstOffset: 0,
+    splits,
+    perWorkgroup: true,
+  });
+  const g2: Geometry = {
+    O: g.O,
+    R: splits,
+    kept: { shape: [g.O], strides: [splits] },
+    red: { shape: [splits], strides: [1] },
+  };
+  reducePass(engine, {
+    op,
+    ct,
+    src: partial,
+    srcOffset: 0,
+    g: g2,
+    dst,
+    dstOffset: out.offset,
+    splits: 1,
+    perWorkgroup: true,
+  });
   releaseScratch(engine, partial);
 }
 
 // ------------------------------------------------------------------------------------- argmax/argmin
 
-export function argReduceKernel(engine: Engine, op: ArgReduceOp, x: TensorView, dim: number, out: TensorView): void {
+export function argReduceKernel(
+  engine: Engine,
+  op: ArgReduceOp,
+  x: TensorView,
+  dim: number,
+  out: TensorView,
+): void {
   gpuStorage(out);
   if (x.shape.length === 0) {
     fillKernel(engine, out, 0);
@@ -288,8 +364,29 @@ fn takes(v1: ${ct}, i1: u32, v2: ${ct}, i2: u32) -> bool {
 }
 
 /** out[i] = sum_s partial[s * count + i] (split-K partial products); out is contiguous. */
-export function sumPartials(engine: Engine, partial: GPUStorage, splits: number, count: number, out: TensorView): void {
-  const g: Geometry = { O: count, R: splits, kept: { shape: [count], strides: [1] }, red: { shape: [splits], strides: [count] } };
+export function sumPartials(
+  engine: Engine,
+  partial: GPUStorage,
+  splits: number,
+  count: number,
+  out: TensorView,
+): void {
+  const g: Geometry = {
+    O: count,
+    R: splits,
+    kept: { shape: [count], strides: [1] },
+    red: { shape: [splits], strides: [count] },
+  };
   const ct: RCT = out.dtype === 'float32' ? 'f32' : 'i32';
-  reducePass(engine, { op: 'sum', ct, src: partial, srcOffset: 0, g, dst: gpuStorage(out), dstOffset: out.offset, splits: 1, perWorkgroup: false });
+  reducePass(engine, {
+    op: 'sum',
+    ct,
+    src: partial,
+    srcOffset: 0,
+    g,
+    dst: gpuStorage(out),
+    dstOffset: out.offset,
+    splits: 1,
+    perWorkgroup: false,
+  });
 }

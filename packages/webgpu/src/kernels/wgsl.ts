@@ -20,7 +20,7 @@ export function elemOf(op: string, dtype: DType): Elem {
 
 export function float64Error(op: string): DTypeError {
   return new DTypeError(
-    `${op}: float64 is not supported on 'webgpu' (WGSL has no 64-bit floats); float64 is CPU-only: use float32 on the GPU, or move the tensor to 'cpu'`,
+    `${op}: float64 is not supported on 'webgpu' (WGSL has no 64-bit floats); float64 is CPU-only. Use float32 on the GPU (t.float()), or keep float64 tensors on 'cpu'`,
   );
 }
 
@@ -100,7 +100,8 @@ export interface BindingDecl {
 /** Declarations of storage bindings 0..n-1 and the uniform block at binding n (words >= 1). */
 export function header(bindings: readonly BindingDecl[], words: number): string {
   const lines = bindings.map(
-    (b, i) => `@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${b.elem}>;`,
+    (b, i) =>
+      `@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${b.elem}>;`,
   );
   const n = Math.max(1, Math.ceil(words / 4));
   lines.push(`struct Params { d: array<vec4<u32>, ${n}> }`);
@@ -110,7 +111,10 @@ export function header(bindings: readonly BindingDecl[], words: number): string 
 
 /** Converts a loaded storage value to a compute type. */
 export function convert(expr: string, from: Elem, to: 'f32' | 'i32' | 'bool'): string {
-  if (to === 'bool') return from === 'f32' ? `((bitcast<u32>(${expr}) & 0x7fffffffu) != 0u)` : `(${expr} != ${from === 'i32' ? '0' : '0u'})`;
+  if (to === 'bool')
+    return from === 'f32'
+      ? `((bitcast<u32>(${expr}) & 0x7fffffffu) != 0u)`
+      : `(${expr} != ${from === 'i32' ? '0' : '0u'})`;
   if (from === to) return expr;
   if (to === 'f32') return `f32(${expr})`;
   // to i32
@@ -120,15 +124,28 @@ export function convert(expr: string, from: Elem, to: 'f32' | 'i32' | 'bool'): s
 
 /** Converts a computed value to the storage element type (JavaScript typed-array store semantics). */
 export function store(expr: string, from: 'f32' | 'i32' | 'bool', to: Elem): string {
-  if (from === 'bool') return to === 'f32' ? `select(0.0, 1.0, ${expr})` : to === 'i32' ? `select(0, 1, ${expr})` : `select(0u, 1u, ${expr})`;
-  if (to === 'u32') return from === 'f32' ? `select(0u, 1u, (bitcast<u32>(${expr}) & 0x7fffffffu) != 0u)` : `select(0u, 1u, ${expr} != 0)`;
+  if (from === 'bool')
+    return to === 'f32'
+      ? `select(0.0, 1.0, ${expr})`
+      : to === 'i32'
+        ? `select(0, 1, ${expr})`
+        : `select(0u, 1u, ${expr})`;
+  if (to === 'u32')
+    return from === 'f32'
+      ? `select(0u, 1u, (bitcast<u32>(${expr}) & 0x7fffffffu) != 0u)`
+      : `select(0u, 1u, ${expr} != 0)`;
   if (from === to) return expr;
   if (to === 'f32') return `f32(${expr})`;
   return `f2i(${expr})`;
 }
 
 /** Whether a view covers its whole storage contiguously (then a kernel overwrites every element). */
-export function coversStorage(v: { shape: readonly number[]; strides: readonly number[]; offset: number; storage: { length: number } }): boolean {
+export function coversStorage(v: {
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+  storage: { length: number };
+}): boolean {
   if (v.offset !== 0) return false;
   let expect = 1;
   let n = 1;
@@ -144,7 +161,10 @@ export function coversStorage(v: { shape: readonly number[]; strides: readonly n
  * Merges adjacent dims that are contiguous with each other in every operand and drops size-1 dims
  * (as the CPU backend does), so the index math runs over as few dims as possible.
  */
-export function coalesce(shape: readonly number[], stridesList: (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function coalesce(
+  shape: readonly number[],
+  stridesList: (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
   const outShape: number[] = [];
   const outStrides: number[][] = stridesList.map(() => []);
   for (let d = 0; d < shape.length; d++) {

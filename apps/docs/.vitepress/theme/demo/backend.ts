@@ -3,8 +3,9 @@
  * bundle, the CPU backend (WebAssembly SIMD) otherwise. `?backend=cpu` or `?backend=webgpu` in the
  * page's URL forces one (forcing WebGPU where it is missing reports why and falls back to the CPU).
  */
-import * as torch from '@torchlet/tensor';
+
 import { loadWebGPU, webgpuBuilt } from 'virtual:torchlet-webgpu';
+import * as torch from '@torchlet/tensor';
 
 export type BackendPreference = 'auto' | 'webgpu' | 'cpu';
 
@@ -45,11 +46,13 @@ async function adapterName(): Promise<string> {
 async function tryWebGPU(): Promise<string> {
   if (!gpuOf()) throw new Error('this browser has no navigator.gpu');
   if (!webgpuBuilt) throw new Error('@torchlet/webgpu was not built when this site was');
-  const mod = (await loadWebGPU()) as { initWebGPU?: () => Promise<unknown> } | null;
+  const mod = (await loadWebGPU()) as {
+    initWebGPU?: () => Promise<{ adapterName?: string } | undefined>;
+  } | null;
   if (!mod || typeof mod.initWebGPU !== 'function') throw new Error('@torchlet/webgpu has no initWebGPU()');
-  await mod.initWebGPU();
+  const info = await mod.initWebGPU();
   if (!torch.hasBackend('webgpu')) throw new Error("initWebGPU() did not register the 'webgpu' device");
-  return adapterName();
+  return info?.adapterName || (await adapterName());
 }
 
 /** Initialises the chosen backend and makes it the default device. */

@@ -25,12 +25,14 @@ export interface MnistSlice {
 /** Decodes an IDX file (big-endian dims, unsigned bytes). */
 export function parseIdx(buffer: ArrayBuffer): { dims: number[]; data: Uint8Array } {
   const view = new DataView(buffer);
-  if (view.getUint16(0) !== 0 || view.getUint8(2) !== 0x08) throw new Error('not an IDX file of unsigned bytes');
+  if (view.getUint16(0) !== 0 || view.getUint8(2) !== 0x08)
+    throw new Error('not an IDX file of unsigned bytes');
   const ndim = view.getUint8(3);
   const dims = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i));
   const size = dims.reduce((a, b) => a * b, 1);
   const data = new Uint8Array(buffer, 4 + 4 * ndim);
-  if (data.length !== size) throw new Error(`IDX file: the header says ${dims.join('x')}, the file has ${data.length} bytes`);
+  if (data.length !== size)
+    throw new Error(`IDX file: the header says ${dims.join('x')}, the file has ${data.length} bytes`);
   return { dims, data };
 }
 

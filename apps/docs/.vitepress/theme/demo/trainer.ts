@@ -88,7 +88,8 @@ export class DemoTrainer {
     const { batchSize } = this.options;
     for (let b = 0; b < batchSize; b++) {
       if (this.cursor >= train.count) {
-        if (this.order.length !== train.count) this.order = Int32Array.from({ length: train.count }, (_, i) => i);
+        if (this.order.length !== train.count)
+          this.order = Int32Array.from({ length: train.count }, (_, i) => i);
         for (let i = train.count - 1; i > 0; i--) {
           const j = Math.floor(this.random() * (i + 1));
           [this.order[i], this.order[j]] = [this.order[j], this.order[i]];
@@ -101,6 +102,7 @@ export class DemoTrainer {
     }
   }
 
+  // #region step
   /** One optimisation step; resolves to the batch's loss. */
   async trainStep(): Promise<number> {
     this.nextBatch();
@@ -119,6 +121,7 @@ export class DemoTrainer {
     this.step++;
     return value;
   }
+  // #endregion step
 
   /** Accuracy on the test slice, in chunks of 100 images; one read at the end. */
   async evaluate(): Promise<number> {

@@ -217,6 +217,7 @@ export const i32x4 = {
   add: op(...simd(0xae)),
   eq: op(...simd(0x37)),
   ne: op(...simd(0x38)),
+  gtS: op(...simd(0x3b)),
   shrU: op(...simd(0xad)),
   extendLowI16x8U: op(...simd(0xa9)),
 };

@@ -8,6 +8,7 @@ import type { Conv2dParams, TensorView } from '../../backend.js';
 import { getNumThreads } from '../gemm/index.js';
 import { SimdRuntime } from './runtime.js';
 import { MIN_THREAD_WORK, MIN_WASM_WORK } from '../gemm/index.js';
+import { directConv2d, directConv2dBackwardWeight } from './dconv.js';
 import { data } from './stage.js';
 
 /** gemm/ runs products below MIN_WASM_WORK in JavaScript and splits those above MIN_THREAD_WORK over threads: leave both to it. */
@@ -85,6 +86,7 @@ export function simdConv2d(
   const g = geometry(x.shape, w.shape, out.shape, p);
   const rt = usable(g, bias ? [x, w, bias, out] : [x, w, out], g.Og, g.P, g.K);
   if (!rt) return false;
+  if (directConv2d(rt, x, w, bias, out, p)) return true;
   const CHW = g.C * g.H * g.W;
   const OP = g.O * g.P;
   const q = padded(g, p);
@@ -205,6 +207,7 @@ export function simdConv2dBackwardWeight(
   const g = geometry(x.shape, dw.shape, dy.shape, p);
   const rt = usable(g, [dy, x, dw], g.Og, g.K, g.P);
   if (!rt) return false;
+  if (directConv2dBackwardWeight(rt, dy, x, dw, p)) return true;
   const CHW = g.C * g.H * g.W;
   const OP = g.O * g.P;
   const OK = g.O * g.K;

@@ -243,6 +243,30 @@ export function simdWhere(
   return true;
 }
 
+/** out = x <= t ? 0 : g for contiguous float32 operands of one shape and a float32 threshold. */
+export function simdThresholdBackward(g: TensorView, x: TensorView, t: number, out: TensorView): boolean {
+  if (g.dtype !== 'float32' || x.dtype !== 'float32' || out.dtype !== 'float32' || Math.fround(t) !== t) return false;
+  const n = numel(out.shape);
+  if (n < simdMinElements()) return false;
+  const c = coalesce(out.shape, [out.strides, g.strides as number[], x.strides as number[]]);
+  if (c.shape.length !== 1 || c.strides.some((st) => st[0] !== 1)) return false;
+  if (badAlias(out, n, g, n, true) || badAlias(out, n, x, n, true)) return false;
+  const rt = SimdRuntime.get();
+  if (!rt) return false;
+  return mapChunks(
+    rt,
+    'thr_bwd',
+    [
+      [data(g), g.offset],
+      [data(x), x.offset],
+    ],
+    data(out),
+    out.offset,
+    n,
+    [t],
+  );
+}
+
 /** Contiguous copies: a bulk TypedArray.set (which converts like the typed-array stores), float32 -> bool in wasm. */
 export function simdCopy(src: TensorView, dst: TensorView): boolean {
   const toBool = dst.dtype === 'bool' && src.dtype !== 'bool';

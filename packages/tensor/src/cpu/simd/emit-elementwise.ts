@@ -342,3 +342,26 @@ export function emitWhere(mod: ModuleBuilder): void {
       ];
     }
 }
+
+/**
+ * thr_bwd(g, x, out, n, t: f64): out = x <= t ? +0 : g (PyTorch's threshold_backward; NaN x passes g).
+ * The caller ensures t is a float32 value.
+ */
+export function emitThresholdBackward(mod: ModuleBuilder): void {
+  const f = mod.func('thr_bwd', [I32, I32, I32, I32, F64]);
+  const t = f.local(V128);
+  f.body = [
+    ...set(t, f32x4.splat(f32.demoteF64(get(4)))),
+    ...mapLoop(
+      f,
+      get(3),
+      [
+        { kind: 'f', ptr: 0 },
+        { kind: 'f', ptr: 1 },
+      ],
+      { kind: 'f', ptr: 2 },
+      ([g, x]) => v128.andnot(g, f32x4.le(x, get(t))),
+      false,
+    ),
+  ];
+}

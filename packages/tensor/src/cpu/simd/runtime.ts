@@ -41,11 +41,9 @@ export class SimdRuntime {
     this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
     const mem = { initial: 1, maximum: MAX_PAGES };
     const env = { env: { memory: this.memory } };
-    this.k = new WebAssembly.Instance(new WebAssembly.Module(buildSimdModule(mem)), env).exports as Record<
-      string,
-      Kernel
-    >;
     const cfg = { ...DEFAULT_CONFIG, fma: gemmBackendInfo().relaxedSimd };
+    this.k = new WebAssembly.Instance(new WebAssembly.Module(buildSimdModule(mem, cfg.fma)), env)
+      .exports as Record<string, Kernel>;
     const sg = new WebAssembly.Module(buildSgemmModule(cfg, { shared: false, ...mem }));
     this.sgemm = new WebAssembly.Instance(sg, env).exports as unknown as SgemmExports;
     this.dataBase = align(this.ws + workspaceLayout(cfg).bytes);

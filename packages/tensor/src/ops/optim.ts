@@ -1,0 +1,180 @@
+/**
+ * Fused in-place optimizer updates: one op (one kernel where the backend has one) per parameter for
+ * the update rules of @torchlet/optim's SGD and Adam/AdamW, instead of 4-15 single ops. The result is
+ * the same to the bit: backends reproduce the sequence of single ops, rounding every intermediate
+ * to the parameter's dtype (tensor-scalar arithmetic in double, as the binary kernels do). Backends
+ * without the kernels, and non-contiguous operands, run that sequence itself.
+ */
+import type { AdamStepConsts, SgdStepConsts } from '../backend.js';
+import { dispatch, registerOp } from '../dispatcher.js';
+import { isFloat } from '../dtype.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { backendOf, bumpVersion, sameDevice } from './util.js';
+
+export interface SgdStepOptions {
+  lr: number;
+  /** default 0; a momentum buffer is required when non-zero */
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  maximize?: boolean;
+}
+
+export interface AdamStepOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Adam: L2 penalty added to the gradient; AdamW (decoupled): p *= 1 - lr * weightDecay first. */
+  weightDecay?: number;
+  decoupled?: boolean;
+  maximize?: boolean;
+  /** The step count after this step (1 on the first), for the bias corrections. */
+  step: number;
+}
+
+function checkOperands(op: string, p: Tensor, others: (Tensor | null)[]): void {
+  if (!isFloat(p.dtype)) throw new DTypeError(`${op}: expected a floating point parameter, got ${p.dtype}`);
+  for (const t of others) {
+    if (!t) continue;
+    sameDevice(op, p, t);
+    if (t.dtype !== p.dtype) throw new DTypeError(`${op}: expected all tensors to be ${p.dtype}, got ${t.dtype}`);
+    if (!shapesEqual(t.shape, p.shape)) {
+      throw new ShapeError(`${op}: expected all tensors to have the parameter's shape ${fmtShape(p.shape)}, got ${fmtShape(t.shape)}`);
+    }
+  }
+}
+
+/** The kernel path: every operand contiguous and no two sharing storage. */
+function fusable(ts: Tensor[]): boolean {
+  for (let i = 0; i < ts.length; i++) {
+    if (!ts[i].isContiguous()) return false;
+    for (let j = 0; j < i; j++) if (ts[i].storage === ts[j].storage) return false;
+  }
+  return true;
+}
+
+export function sgdConsts(o: SgdStepOptions): SgdStepConsts {
+  const weightDecay = o.weightDecay ?? 0;
+  const maximize = o.maximize ?? false;
+  const momentum = o.momentum ?? 0;
+  // maximizing negates the gradient; with weight decay that is folded into d, otherwise into a sign
+  const sign = weightDecay !== 0 || !maximize ? 1 : -1;
+  return { weightDecay, maximize, momentum, alpha: sign * (1 - (o.dampening ?? 0)), lr: o.lr, negate: momentum === 0 && sign === -1 };
+}
+
+/** The single-op sequence (what the kernels reproduce), for backends without them. */
+function sgdSequence(p: Tensor, g: Tensor, buf: Tensor | null, c: SgdStepConsts): void {
+  let d = g;
+  if (c.weightDecay !== 0) {
+    d = p.mul(c.weightDecay);
+    if (c.maximize) d.sub_(g);
+    else d.add_(g);
+  }
+  let u = d;
+  if (c.momentum !== 0 && buf) {
+    buf.mul_(c.momentum);
+    if (c.alpha === 1) buf.add_(d);
+    else if (c.alpha === -1) buf.sub_(d);
+    else buf.add_(d.mul(c.alpha));
+    u = buf;
+  }
+  const s = u.mul(c.lr);
+  if (c.negate) p.add_(s);
+  else p.sub_(s);
+}
+
+registerOp('sgdStep_', (inputs, attrs) => {
+  const [p, g, buf = null] = inputs;
+  const c = attrs.consts as SgdStepConsts;
+  const be = backendOf(p);
+  if (be.sgdStep && fusable(buf ? [p, g, buf] : [p, g])) {
+    be.sgdStep(p, g, buf, c);
+    bumpVersion(p);
+    if (buf) bumpVersion(buf);
+  } else sgdSequence(p, g, buf, c);
+  return p;
+});
+
+/**
+ * In place: one SGD step of p with gradient g (and momentum buffer `buf`): @torchlet/optim's SGD
+ * update after its first step, without Nesterov momentum. Returns p.
+ */
+export function sgdStep_(p: Tensor, g: Tensor, buf: Tensor | null, o: SgdStepOptions): Tensor {
+  checkOperands('sgdStep_', p, [g, buf]);
+  const c = sgdConsts(o);
+  if (c.momentum !== 0 && !buf) throw new ValueError('sgdStep_: momentum needs a momentum buffer');
+  return dispatch('sgdStep_', c.momentum !== 0 && buf ? [p, g, buf] : [p, g], { consts: c });
+}
+
+export function adamConsts(o: AdamStepOptions): AdamStepConsts {
+  const weightDecay = o.weightDecay ?? 0;
+  const maximize = o.maximize ?? false;
+  const decoupled = o.decoupled ?? false;
+  const l2 = !decoupled && weightDecay !== 0;
+  const sign = l2 || !maximize ? 1 : -1;
+  return {
+    l2,
+    weightDecay,
+    maximize,
+    decay: decoupled ? 1 - o.lr * weightDecay : 1,
+    beta1: o.beta1,
+    alpha1: sign * (1 - o.beta1),
+    beta2: o.beta2,
+    value2: 1 - o.beta2,
+    bc2sqrt: Math.sqrt(1 - o.beta2 ** o.step),
+    eps: o.eps,
+    stepSize: o.lr / (1 - o.beta1 ** o.step),
+  };
+}
+
+function adamSequence(p: Tensor, g: Tensor, m: Tensor, v: Tensor, vmax: Tensor | null, c: AdamStepConsts): void {
+  if (c.decay !== 1) p.mul_(c.decay);
+  let d = g;
+  if (c.l2) {
+    d = p.mul(c.weightDecay);
+    if (c.maximize) d.sub_(g);
+    else d.add_(g);
+  }
+  m.mul_(c.beta1);
+  if (c.alpha1 === 1) m.add_(d);
+  else if (c.alpha1 === -1) m.sub_(d);
+  else m.add_(d.mul(c.alpha1));
+  v.mul_(c.beta2);
+  const sq = d.mul(d);
+  if (c.value2 !== 1) sq.mul_(c.value2);
+  v.add_(sq);
+  let second = v;
+  if (vmax) {
+    dispatch('maximum_', [vmax, v]);
+    second = vmax;
+  }
+  const denom = second.sqrt();
+  denom.div_(c.bc2sqrt);
+  denom.add_(c.eps);
+  const update = m.div(denom);
+  update.mul_(c.stepSize);
+  p.sub_(update);
+}
+
+registerOp('adamStep_', (inputs, attrs) => {
+  const [p, g, m, v, vmax = null] = inputs;
+  const c = attrs.consts as AdamStepConsts;
+  const be = backendOf(p);
+  if (be.adamStep && fusable(vmax ? [p, g, m, v, vmax] : [p, g, m, v])) {
+    be.adamStep(p, g, m, v, vmax, c);
+    for (const t of [p, m, v, vmax]) if (t) bumpVersion(t);
+  } else adamSequence(p, g, m, v, vmax, c);
+  return p;
+});
+
+/**
+ * In place: one Adam (or, `decoupled`, AdamW) step of p with gradient g, first and second moments
+ * m and v, and with AMSGrad the running maximum vmax: @torchlet/optim's update. Returns p.
+ */
+export function adamStep_(p: Tensor, g: Tensor, m: Tensor, v: Tensor, vmax: Tensor | null, o: AdamStepOptions): Tensor {
+  checkOperands('adamStep_', p, [g, m, v, vmax]);
+  return dispatch('adamStep_', vmax ? [p, g, m, v, vmax] : [p, g, m, v], { consts: adamConsts(o) });
+}
