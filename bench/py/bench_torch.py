@@ -9,6 +9,8 @@ and prints one JSON answer on stdout:
     {"info": {...}, "results": {"matmul-1024": {"samples": [ms, ...]}, ...}}
 or {"unavailable": "why"} when torch cannot be imported. Progress goes to stderr.
 Timing follows bench/src/harness.ts: warm-up, then as many reps as fit the budget, within bounds.
+Kinds: matmul, conv2d_* (under torch.no_grad()), and convnet_{step,fwd,fwd_nograd,fwdbwd} (LeNet-5 /
+the CIFAR tutorial net from bench/src/models/convnet.ts; autograd on, except convnet_fwd_nograd).
 """
 
 import gc

@@ -160,6 +160,7 @@ describe('live demo', () => {
     expect(await page.textContent('[data-testid="backend"]')).toContain('CPU');
     const { first, loss } = await trainUntilLossFalls(page, 30);
     expect(loss).toBeLessThan(first);
+    await page.locator('[data-testid="mnist-demo"]').screenshot({ path: join(artifacts, 'demo-cpu.png') });
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
@@ -176,7 +177,9 @@ describe('site', () => {
     expect(blocks.some((code) => code.trimEnd() === source.trimEnd())).toBe(true);
 
     await page.locator('.VPNavBarSearch button').click();
-    await page.keyboard.type('threeLayerConvnet');
+    const input = page.locator('.VPLocalSearchBox input');
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill('threeLayerConvnet');
     const links = page.locator('.VPLocalSearchBox .results li a');
     await expect.poll(async () => links.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));

@@ -163,7 +163,21 @@ describe('command line', () => {
 
   it('trains on WebGPU when asked and an adapter exists, and otherwise says why (never pretends)', async () => {
     const out = path.join(tmpDir(), 'webgpu-run');
-    const argv = ['--device', 'webgpu', '--limit-train', '16', '--limit-test', '16', '--batch-size', '8', '--epochs', '1', '--quiet', '--out', out];
+    const argv = [
+      '--device',
+      'webgpu',
+      '--limit-train',
+      '16',
+      '--limit-test',
+      '16',
+      '--batch-size',
+      '8',
+      '--epochs',
+      '1',
+      '--quiet',
+      '--out',
+      out,
+    ];
     const r = await fails(argv);
     if (r.code === 0) {
       expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).device).toBe('webgpu');

@@ -29,7 +29,16 @@ import {
 } from '../models/convnet.js';
 import { defineCases, defineStudies } from '../registry.js';
 import { fixedTable } from '../table.js';
-import type { BenchCase, CaseResult, LibraryId, Prepared, Study, TfjsCtx, TorchletCtx } from '../types.js';
+import type {
+  BenchCase,
+  CaseResult,
+  LibraryId,
+  Prepared,
+  Study,
+  TfjsCtx,
+  TorchletCtx,
+  TorchletPackages,
+} from '../types.js';
 
 /** Issue 4's targets for LeNet-5 training. */
 export const LENET5_MIN_SAMPLES_PER_SEC = 12_500;
@@ -37,15 +46,20 @@ export const LENET5_MIN_SAMPLES_PER_SEC = 12_500;
 export const trainStepId = (spec: NetSpec, batch: number) => `${spec.id}-train-step-b${batch}`;
 
 /** Disposes what a Torchlet training setup owns: parameters, their gradients, optimizer state. */
-function disposeTorchlet(ctx: TorchletCtx, m: TorchletNet, state: Iterable<object>, extra: Tensor[]): void {
+export function disposeTorchlet(
+  torch: TorchletPackages['torch'],
+  m: TorchletNet,
+  state: Iterable<object>,
+  extra: Tensor[],
+): void {
   const owned: Tensor[] = [...extra];
   for (const p of m.params) {
     if (p.grad) owned.push(p.grad);
     owned.push(p);
   }
   for (const s of state)
-    for (const v of Object.values(s)) if (v instanceof ctx.torch.Tensor) owned.push(v as Tensor);
-  ctx.torch.dispose(...owned);
+    for (const v of Object.values(s)) if (v instanceof torch.Tensor) owned.push(v as Tensor);
+  torch.dispose(...owned);
 }
 
 type Part = 'step' | 'fwd' | 'fwd-nograd' | 'fwdbwd';
@@ -90,7 +104,7 @@ function torchletBody(ctx: TorchletCtx, spec: NetSpec, batch: number, part: Part
       run();
       return m.params.map((p) => Float32Array.from(p.grad!.dataSync()));
     },
-    dispose: () => disposeTorchlet(ctx, m, opt.state.values(), [x, y]),
+    dispose: () => disposeTorchlet(torch, m, opt.state.values(), [x, y]),
   };
 }
 

@@ -17,7 +17,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import type * as Datasets from '@torchlet/datasets';
 import type { Tensor } from '@torchlet/tensor';
-import { LENET5_MIN_SAMPLES_PER_SEC, trainStepId } from '../cases/training.js';
+import { disposeTorchlet, LENET5_MIN_SAMPLES_PER_SEC, trainStepId } from '../cases/training.js';
 import {
   CIFAR_NET,
   initWeights,
@@ -267,14 +267,7 @@ async function fedTraining(
     };
   } finally {
     await loader.close();
-    const owned: Tensor[] = [];
-    for (const p of m.params) {
-      if (p.grad) owned.push(p.grad);
-      owned.push(p);
-    }
-    for (const s of opt.state.values())
-      for (const v of Object.values(s)) if (v instanceof torch.Tensor) owned.push(v as Tensor);
-    torch.dispose(...owned);
+    disposeTorchlet(torch, m, opt.state.values(), []);
   }
 }
 

@@ -30,7 +30,11 @@ abstract class Loss<O extends object> extends Module<[Tensor, Tensor], Tensor> {
   protected get options(): O {
     const o = this.opts as { weight?: Tensor | null; posWeight?: Tensor | null };
     const b = this as unknown as { weight: Tensor | null; posWeight: Tensor | null };
-    return { ...this.opts, ...(o.weight ? { weight: b.weight } : {}), ...(o.posWeight ? { posWeight: b.posWeight } : {}) };
+    return {
+      ...this.opts,
+      ...(o.weight ? { weight: b.weight } : {}),
+      ...(o.posWeight ? { posWeight: b.posWeight } : {}),
+    };
   }
 }
 

@@ -483,7 +483,10 @@ describe('loss modules with class weights', () => {
     const before = ce.call(logits, target).itemSync();
     ce.loadStateDict({ weight: torch.tensor([5, 2, 3], { dtype: 'float32' }) });
     expect(ce.call(logits, target).itemSync()).toBeCloseTo(before, 5); // mean reduction: weight of the only target cancels
-    const sumCe = new nn.CrossEntropyLoss({ weight: torch.tensor([1, 2, 3], { dtype: 'float32' }), reduction: 'sum' });
+    const sumCe = new nn.CrossEntropyLoss({
+      weight: torch.tensor([1, 2, 3], { dtype: 'float32' }),
+      reduction: 'sum',
+    });
     const s1 = sumCe.call(logits, target).itemSync();
     sumCe.loadStateDict({ weight: torch.tensor([2, 2, 3], { dtype: 'float32' }) });
     expect(sumCe.call(logits, target).itemSync()).toBeCloseTo(2 * s1, 5);

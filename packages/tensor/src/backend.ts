@@ -130,8 +130,11 @@ export interface MemoryInfo {
  */
 export interface Backend {
   readonly device: Device;
-  /** Allocates zero-filled storage. */
-  alloc(dtype: DType, length: number): Storage;
+  /**
+   * Allocates zero-filled storage. With `uninitialized` the caller writes every element before anything
+   * reads one (a kernel's output), and the backend may skip the zeroing.
+   */
+  alloc(dtype: DType, length: number, uninitialized?: boolean): Storage;
   /** Copies host data into new storage (sync: the upload is queued). */
   upload(data: TypedArray, dtype: DType): Storage;
   /** Reads `length` elements from `offset` of a storage. */

@@ -22,19 +22,22 @@ export function workerScript(): URL {
 }
 
 /**
- * The parent's Node options for the workers (so `--import` loaders and `--conditions` carry over),
- * without those that only make sense for the main script (`--input-type`, `-e`/`-p` and their code).
+ * The parent's Node options that workers need too: module loaders and resolution conditions
+ * (`--import`, `--require`, `--loader`, `--conditions` and their values). Everything else is left out:
+ * V8 flags such as `--expose-gc` are process-wide and make `new Worker()` throw, and `-e`/`-p` belong
+ * to the main script.
  */
+const CARRIED = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+
 export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') {
-      i++;
-      continue;
-    }
-    if (a.startsWith('--input-type=') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (!CARRIED.has(name)) continue;
     out.push(a);
+    if (eq < 0 && i + 1 < argv.length) out.push(argv[++i]);
   }
   return out;
 }

@@ -35,8 +35,8 @@ class CpuBackend implements Backend {
     return { backend: this, dtype, length: data.length, data, version: 0, refs: 0 };
   }
 
-  alloc(dtype: DType, length: number): Storage {
-    return this.wrap(this.pool.take(dtype, length, true) ?? arrayFor(dtype, length), dtype);
+  alloc(dtype: DType, length: number, uninitialized = false): Storage {
+    return this.wrap(this.pool.take(dtype, length, !uninitialized) ?? arrayFor(dtype, length), dtype);
   }
 
   upload(data: TypedArray, dtype: DType): Storage {

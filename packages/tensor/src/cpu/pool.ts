@@ -71,10 +71,10 @@ export function maxPool2dKernel(x: TensorView, out: TensorView, indices: TensorV
             const w = ow * sw - pw + j * dw;
             if (w < 0 || w >= W) continue;
             const v = X[plane + h * W + w];
-            if (v > best || v !== v || bestIdx < 0) {
+            // the first NaN of the window wins, as in the 2x2 fast path, the SIMD kernel and PyTorch
+            if (v > best || (v !== v && best === best) || bestIdx < 0) {
               best = v;
               bestIdx = h * W + w;
-              if (v !== v) break;
             }
           }
         }

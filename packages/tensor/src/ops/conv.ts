@@ -3,7 +3,7 @@ import { dispatch, registerOp } from '../dispatcher.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { backendOf, empty, sameDevice } from './util.js';
+import { backendOf, empty, emptyOut, sameDevice } from './util.js';
 import { contiguous, view } from './views.js';
 
 export type IntOrPair = number | readonly [number, number];
@@ -76,21 +76,22 @@ export function checkConv2d(x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2d
 registerOp('conv2d', (inputs, attrs) => {
   const [x, w, bias] = inputs;
   const p = attrs.params as Conv2dParams;
-  const out = empty(attrs.outShape as number[], x.dtype, x.device);
+  // conv kernels write every output element (the gradients zero their own accumulators)
+  const out = emptyOut(attrs.outShape as number[], x.dtype, x.device);
   backendOf(x).conv2d(contiguous(x), contiguous(w), bias ? contiguous(bias) : null, out, p);
   return out;
 });
 
 registerOp('conv2dBackwardInput', (inputs, attrs) => {
   const [dy, w] = inputs;
-  const dx = empty(attrs.inputShape as number[], dy.dtype, dy.device);
+  const dx = emptyOut(attrs.inputShape as number[], dy.dtype, dy.device);
   backendOf(dy).conv2dBackwardInput(contiguous(dy), contiguous(w), dx, attrs.params as Conv2dParams);
   return dx;
 });
 
 registerOp('conv2dBackwardWeight', (inputs, attrs) => {
   const [dy, x] = inputs;
-  const dw = empty(attrs.weightShape as number[], dy.dtype, dy.device);
+  const dw = emptyOut(attrs.weightShape as number[], dy.dtype, dy.device);
   backendOf(dy).conv2dBackwardWeight(contiguous(dy), contiguous(x), dw, attrs.params as Conv2dParams);
   return dw;
 });
@@ -157,8 +158,8 @@ export function pool2dParams(op: string, x: Tensor, kernel: IntOrPair, opts: Poo
 
 registerOp('maxPool2dWithIndices', (inputs, attrs) => {
   const [x] = inputs;
-  const out = empty(attrs.outShape as number[], x.dtype, x.device);
-  const indices = empty(attrs.outShape as number[], 'int32', x.device);
+  const out = emptyOut(attrs.outShape as number[], x.dtype, x.device);
+  const indices = emptyOut(attrs.outShape as number[], 'int32', x.device);
   backendOf(x).maxPool2d(contiguous(x), out, indices, attrs.params as Pool2dParams);
   return [out, indices];
 });
@@ -175,7 +176,7 @@ export function maxPool2d(x: Tensor, kernel: IntOrPair, opts: Pool2dOptions = {}
 
 registerOp('maxPool2dBackward', (inputs, attrs) => {
   const [dy, indices] = inputs;
-  const dx = empty(attrs.inputShape as number[], dy.dtype, dy.device);
+  const dx = emptyOut(attrs.inputShape as number[], dy.dtype, dy.device);
   backendOf(dy).maxPool2dBackward(contiguous(dy), contiguous(indices), dx);
   return dx;
 });

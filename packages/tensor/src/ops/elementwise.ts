@@ -4,7 +4,7 @@ import { type DType, DEFAULT_FLOAT, isFloat, promoteTypes, promoteWithScalar } f
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, broadcastView, bumpVersion, empty, sameDevice } from './util.js';
+import { backendOf, broadcastView, bumpVersion, emptyOut, sameDevice } from './util.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
@@ -28,7 +28,7 @@ export function unaryDType(op: UnaryOp, dtype: DType): DType {
 function unaryImpl(op: UnaryOp) {
   return (inputs: Tensor[], attrs: Record<string, unknown>) => {
     const [x] = inputs;
-    const out = empty(x.shape, unaryDType(op, x.dtype), x.device);
+    const out = emptyOut(x.shape, unaryDType(op, x.dtype), x.device);
     backendOf(x).unary(op, x, out, attrs.params as number[] | undefined);
     return out;
   };
@@ -84,13 +84,13 @@ function binaryImpl(op: BinaryOp) {
     if (inputs.length === 2) {
       const [a, b] = inputs;
       const shape = broadcastShapes(op, a.shape, b.shape);
-      const out = empty(shape, binaryDType(op, a, b), a.device);
+      const out = emptyOut(shape, binaryDType(op, a, b), a.device);
       backendOf(a).binary(op, broadcastView(a, shape), broadcastView(b, shape), out);
       return out;
     }
     const [x] = inputs;
     const s = attrs.scalar as number;
-    const out = empty(x.shape, binaryDType(op, x, s), x.device);
+    const out = emptyOut(x.shape, binaryDType(op, x, s), x.device);
     if (attrs.reverse) backendOf(x).binary(op, s, x, out);
     else backendOf(x).binary(op, x, s, out);
     return out;
@@ -146,7 +146,7 @@ function whereImpl(inputs: Tensor[], attrs: Record<string, unknown>): Tensor {
           : Number.isInteger(a) && Number.isInteger(b)
             ? 'int32'
             : DEFAULT_FLOAT;
-  const out = empty(shape, dtype, cond.device);
+  const out = emptyOut(shape, dtype, cond.device);
   const view = (v: Tensor | number) => (v instanceof Tensor ? broadcastView(v, shape) : v);
   backendOf(cond).where(broadcastView(cond, shape), view(a), view(b), out);
   return out;
@@ -171,7 +171,7 @@ registerOp('thresholdBackward', (inputs, attrs) => {
   const t = attrs.threshold as number;
   const be = backendOf(g);
   if (!be.thresholdBackward) return where(binary('le', x, t), 0, g);
-  const out = empty(g.shape, g.dtype, g.device);
+  const out = emptyOut(g.shape, g.dtype, g.device);
   be.thresholdBackward(g, x, t, out);
   return out;
 });
@@ -194,7 +194,7 @@ export function thresholdBackward(g: Tensor, x: Tensor, threshold: number): Tens
 registerOp('maskedFill', (inputs, attrs) => {
   const [x, mask, value] = inputs;
   const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
-  const out = empty(shape, x.dtype, x.device);
+  const out = emptyOut(shape, x.dtype, x.device);
   const v = value ? broadcastView(value, shape) : (attrs.value as number);
   backendOf(x).where(broadcastView(mask, shape), v, broadcastView(x, shape), out);
   return out;
@@ -333,7 +333,7 @@ export function maskedFill_(self: Tensor, mask: Tensor, value: number | Tensor):
 
 registerOp('toDtype', (inputs, attrs) => {
   const [x] = inputs;
-  const out = empty(x.shape, attrs.dtype as DType, x.device);
+  const out = emptyOut(x.shape, attrs.dtype as DType, x.device);
   backendOf(x).copy(x, out);
   return out;
 });

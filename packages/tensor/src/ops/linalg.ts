@@ -5,7 +5,7 @@ import { broadcastShapes, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { binary } from './elementwise.js';
 import { sum } from './reduce.js';
-import { backendOf, empty, sameDevice } from './util.js';
+import { backendOf, empty, emptyOut, sameDevice } from './util.js';
 import { expand, reshape, squeeze, unsqueeze } from './views.js';
 
 function dimsStr(shape: readonly number[]): string {
@@ -36,7 +36,9 @@ registerOp('matmul', (inputs) => {
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   const M = a.shape[a.dim() - 2];
   const N = b.shape[b.dim() - 1];
-  const out = empty([...batch, M, N], promoteTypes(a.dtype, b.dtype), a.device);
+  // GEMM writes every output element (beta = 0), unless K = 0
+  const K = a.shape[a.dim() - 1];
+  const out = (K > 0 ? emptyOut : empty)([...batch, M, N], promoteTypes(a.dtype, b.dtype), a.device);
   const B = batch.reduce((x, y) => x * y, 1);
   const out3 = new Tensor(out.storage, [B, M, N], [M * N, N, 1], 0);
   backendOf(a).matmul(batched(a, batch), batched(b, batch), out3);
@@ -44,7 +46,7 @@ registerOp('matmul', (inputs) => {
 });
 registerOp('mm', (inputs) => {
   const [a, b] = inputs;
-  const out = empty([a.shape[0], b.shape[1]], a.dtype, a.device);
+  const out = (a.shape[1] > 0 ? emptyOut : empty)([a.shape[0], b.shape[1]], a.dtype, a.device);
   const view3 = (t: Tensor) => new Tensor(t.storage, [1, t.shape[0], t.shape[1]], [0, t.strides[0], t.strides[1]], t.offset);
   backendOf(a).matmul(view3(a), view3(b), view3(out));
   return out;

@@ -10,6 +10,15 @@ export function empty(shape: readonly number[], dtype: DType, device: Device): T
   return new Tensor(storage, [...shape], contiguousStrides(shape), 0);
 }
 
+/**
+ * A fresh contiguous tensor whose every element the caller writes before reading any (an op's
+ * output, filled by its kernel): backends may skip zero-filling it.
+ */
+export function emptyOut(shape: readonly number[], dtype: DType, device: Device): Tensor {
+  const storage = getBackend(device).alloc(dtype, numel(shape), true);
+  return new Tensor(storage, [...shape], contiguousStrides(shape), 0);
+}
+
 export function backendOf(t: Tensor): Backend {
   return t.storage.backend;
 }

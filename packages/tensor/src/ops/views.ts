@@ -3,7 +3,7 @@ import { promoteTypes } from '../dtype.js';
 import { IndexError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { contiguousStrides, inferShape, isContiguous, normalizeDim, numel, shapesEqual, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, empty, sameDevice } from './util.js';
+import { backendOf, empty, emptyOut, sameDevice } from './util.js';
 
 /** A tensor sharing x's storage with another shape/strides/offset. */
 function alias(x: Tensor, shape: readonly number[], strides: readonly number[], offset = x.offset): Tensor {
@@ -262,7 +262,7 @@ export function index(x: Tensor, specs: readonly IndexSpec[]): Tensor {
 // ---- copies ----
 registerOp('clone', (inputs) => {
   const [x] = inputs;
-  const out = empty(x.shape, x.dtype, x.device);
+  const out = emptyOut(x.shape, x.dtype, x.device);
   backendOf(x).copy(x, out);
   return out;
 });
