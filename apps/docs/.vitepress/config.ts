@@ -144,13 +144,13 @@ export default defineConfig({
     search: {
       provider: 'local',
       options: {
-        // The API reference is large: index only its headings (every export and member has one), so
-        // that the search index stays small while `maskedFill_` or `CrossEntropyLoss` still find their
-        // entries. The other pages are indexed in full.
+        // The API reference is large: index only the headings of its exports (h3) and their members
+        // (h5), not the text nor the "Parameters"/"Returns" headings, so that the search index stays
+        // small while `maskedFill_` or `CrossEntropyLoss` still find their entries. Other pages: in full.
         _render(src, env, md) {
           const html = md.render(src, env);
           if (!env.relativePath.startsWith('api/')) return html;
-          return (html.match(/<h[1-6][^>]*>[\s\S]*?<\/h[1-6]>/g) ?? []).join('\n');
+          return (html.match(/<h([1235])[^>]*>[\s\S]*?<\/h\1>/g) ?? []).join('\n');
         },
       },
     },

@@ -53,7 +53,8 @@ export function summary(
     for (const r of removers) r();
     model.train(wasTraining);
   }
-  const counts = new Map<string, number>();
+  // numbered in forward order across all layers, as torchsummary does (Conv2d-1, ReLU-2, ...)
+  let k = 0;
   const width = 25 + 2 + 25 + 1 + 15; // the columns below: the rules span the table
   const line = '-'.repeat(width);
   const lines = [
@@ -62,8 +63,7 @@ export function summary(
     '='.repeat(width),
   ];
   for (const r of rows) {
-    const k = (counts.get(r.type) ?? 0) + 1;
-    counts.set(r.type, k);
+    k++;
     const shape = `[-1, ${r.outputShape.slice(1).join(', ')}]`;
     lines.push(`${`${r.type}-${k}`.padStart(25)}  ${shape.padStart(25)} ${commas(r.params).padStart(15)}`);
   }

@@ -15,6 +15,7 @@ import {
   maxPool2dKernel,
 } from './pool.js';
 import { randomKernel } from './random.js';
+import { SimdRuntime } from './simd/runtime.js';
 import { argReduceKernel, reduceKernel } from './reduce.js';
 
 export interface CpuStorage extends Storage {
@@ -35,12 +36,22 @@ class CpuBackend implements Backend {
     return { backend: this, dtype, length: data.length, data, version: 0, refs: 0 };
   }
 
+  /** An array in the SIMD kernels' heap (simd/heap.ts) while they are enabled, or null. */
+  private heapArray(dtype: DType, length: number): TypedArray | null {
+    return SimdRuntime.get()?.heap?.array(dtype, length) ?? null;
+  }
+
   alloc(dtype: DType, length: number, uninitialized = false): Storage {
+    const h = this.heapArray(dtype, length);
+    if (h) {
+      if (!uninitialized) h.fill(0);
+      return this.wrap(h, dtype);
+    }
     return this.wrap(this.pool.take(dtype, length, !uninitialized) ?? arrayFor(dtype, length), dtype);
   }
 
   upload(data: TypedArray, dtype: DType): Storage {
-    const a = this.pool.take(dtype, data.length, false) ?? arrayFor(dtype, data.length);
+    const a = this.heapArray(dtype, data.length) ?? this.pool.take(dtype, data.length, false) ?? arrayFor(dtype, data.length);
     a.set(data);
     return this.wrap(a, dtype);
   }
@@ -56,7 +67,8 @@ class CpuBackend implements Backend {
   free(storage: Storage): void {
     this.live--;
     this.liveBytes -= storage.length * bytesPerElement(storage.dtype);
-    this.pool.give(storage.dtype, (storage as CpuStorage).data);
+    const data = (storage as CpuStorage).data;
+    if (!SimdRuntime.existingHeap()?.release(data)) this.pool.give(storage.dtype, data);
   }
 
   memory(): MemoryInfo {

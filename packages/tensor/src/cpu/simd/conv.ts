@@ -9,7 +9,7 @@ import { getNumThreads } from '../gemm/index.js';
 import { SimdRuntime } from './runtime.js';
 import { MIN_THREAD_WORK, MIN_WASM_WORK } from '../gemm/index.js';
 import { directConv2d, directConv2dBackwardWeight } from './dconv.js';
-import { data } from './stage.js';
+import { addrOf, data, outAddr } from './stage.js';
 
 /** gemm/ runs products below MIN_WASM_WORK in JavaScript and splits those above MIN_THREAD_WORK over threads: leave both to it. */
 const MIN_WORK = MIN_WASM_WORK;
@@ -108,11 +108,16 @@ export function simdConv2d(
   const X = data(x);
   const Y = data(out);
   const { im2col, add_col, pad2d } = rt.k;
+  // operands in wasm memory are used in place (the products and add_col write exactly)
+  const xAt = addrOf(rt, X, x.offset);
+  const yAt = addrOf(rt, Y, out.offset);
   for (let n = 0; n < g.N; n++) {
-    F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
-    if (q.any) pad2d(px, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
+    const xn = xAt >= 0 ? xAt + 4 * n * CHW : px;
+    const yn = yAt >= 0 ? yAt + 4 * n * OP : py;
+    if (xAt < 0) F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
+    if (q.any) pad2d(xn, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
     for (let gi = 0; gi < p.groups; gi++) {
-      const xg = px + 4 * gi * g.Cg * g.H * g.W;
+      const xg = xn + 4 * gi * g.Cg * g.H * g.W;
       if (!g.pointwise) im2col(q.any ? pxp + 4 * gi * g.Cg * q.HpWp : xg, pcol, ...args);
       const b = g.pointwise ? xg : pcol;
       rt.sgemm.sgemm(
@@ -125,15 +130,15 @@ export function simdConv2d(
         g.K,
         b,
         g.P,
-        py + 4 * gi * g.Og * g.P,
+        yn + 4 * gi * g.Og * g.P,
         g.P,
         0,
         1,
         rt.ws,
       );
     }
-    if (bias) add_col(py, pb, py, g.O, g.P, 0, g.O);
-    Y.set(F.subarray(py >> 2, (py >> 2) + OP), out.offset + n * OP);
+    if (bias) add_col(yn, pb, yn, g.O, g.P, 0, g.O);
+    if (yAt < 0) Y.set(F.subarray(py >> 2, (py >> 2) + OP), out.offset + n * OP);
   }
   return true;
 }
@@ -160,19 +165,25 @@ export function simdConv2dBackwardInput(
   ]);
   if (!reg) return false;
   const [pdy, pw, pcol, pdx, pdxp] = reg;
-  // col2im accumulates into the padded planes (just pdx when there is no padding)
-  const acc = q.any ? pdxp : pdx;
   const F = rt.f32;
   F.set(data(w).subarray(w.offset, w.offset + g.O * g.K), pw >> 2);
   const args = colArgs(g, p);
   const DY = data(dy);
   const DX = data(dx);
   const { col2im, unpad2d } = rt.k;
+  // operands in wasm memory are used in place (unpad2d copies rows in blocks of 16 floats: dx must
+  // end its storage, where the last spill lands in the padding)
+  const dyAt = addrOf(rt, DY, dy.offset);
+  const dxAt = outAddr(rt, DX, dx.offset, g.N * CHW, true);
   for (let n = 0; n < g.N; n++) {
-    F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
+    const dyn = dyAt >= 0 ? dyAt + 4 * n * OP : pdy;
+    const dxn = dxAt >= 0 ? dxAt + 4 * n * CHW : pdx;
+    // col2im accumulates into the padded planes (just dx when there is no padding)
+    const acc = q.any ? pdxp : dxn;
+    if (dyAt < 0) F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
     if (!g.pointwise) F.fill(0, acc >> 2, (acc >> 2) + g.C * q.HpWp);
     for (let gi = 0; gi < p.groups; gi++) {
-      const c = g.pointwise ? pdx + 4 * gi * g.Cg * g.H * g.W : pcol;
+      const c = g.pointwise ? dxn + 4 * gi * g.Cg * g.H * g.W : pcol;
       rt.sgemm.sgemm(
         1,
         0,
@@ -181,7 +192,7 @@ export function simdConv2dBackwardInput(
         g.Og,
         pw + 4 * gi * g.Og * g.K,
         g.K,
-        pdy + 4 * gi * g.Og * g.P,
+        dyn + 4 * gi * g.Og * g.P,
         g.P,
         c,
         g.P,
@@ -191,8 +202,8 @@ export function simdConv2dBackwardInput(
       );
       if (!g.pointwise) col2im(pcol, acc + 4 * gi * g.Cg * q.HpWp, ...args);
     }
-    if (q.any) unpad2d(pdxp, pdx, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
-    DX.set(F.subarray(pdx >> 2, (pdx >> 2) + CHW), dx.offset + n * CHW);
+    if (q.any) unpad2d(pdxp, dxn, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
+    if (dxAt < 0) DX.set(F.subarray(pdx >> 2, (pdx >> 2) + CHW), dx.offset + n * CHW);
   }
   return true;
 }
@@ -228,12 +239,16 @@ export function simdConv2dBackwardWeight(
   const DY = data(dy);
   const X = data(x);
   const { im2col, pad2d } = rt.k;
+  const dyAt = addrOf(rt, DY, dy.offset);
+  const xAt = addrOf(rt, X, x.offset);
   for (let n = 0; n < g.N; n++) {
-    F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
-    F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
-    if (q.any) pad2d(px, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
+    const dyn = dyAt >= 0 ? dyAt + 4 * n * OP : pdy;
+    const xn = xAt >= 0 ? xAt + 4 * n * CHW : px;
+    if (dyAt < 0) F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
+    if (xAt < 0) F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
+    if (q.any) pad2d(xn, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
     for (let gi = 0; gi < p.groups; gi++) {
-      const xg = px + 4 * gi * g.Cg * g.H * g.W;
+      const xg = xn + 4 * gi * g.Cg * g.H * g.W;
       if (!g.pointwise) im2col(q.any ? pxp + 4 * gi * g.Cg * q.HpWp : xg, pcol, ...args);
       const b = g.pointwise ? xg : pcol;
       rt.sgemm.sgemm(
@@ -242,7 +257,7 @@ export function simdConv2dBackwardWeight(
         g.Og,
         g.K,
         g.P,
-        pdy + 4 * gi * g.Og * g.P,
+        dyn + 4 * gi * g.Og * g.P,
         g.P,
         b,
         g.P,

@@ -15,7 +15,7 @@
 import type { Conv2dParams, TensorView } from '../../backend.js';
 import { DCONV_BWW, DCONV_BWWC, DCONV_FWD, DCONV_FWDC } from './emit-dconv.js';
 import type { SimdRuntime } from './runtime.js';
-import { data } from './stage.js';
+import { addrOf, data, outAddr } from './stage.js';
 
 /** 'auto': where the estimated cost beats im2col + GEMM; 'wide' / 'cl': that family wherever it applies; 'never'. */
 export type DirectConvMode = 'auto' | 'wide' | 'cl' | 'never';
@@ -106,19 +106,25 @@ function writeOffsets(rt: SimdRuntime, s: Shape, p: Conv2dParams, at: number, Kp
   for (let e = (at >> 2) + Kp; k < e; k++) I[k] = last;
 }
 
-/** Copies samples [n0, n0 + S) of x into the padded planes at `pxp` (via `px`), or into `pxp` directly. */
-function stageInput(rt: SimdRuntime, s: Shape, x: TensorView, n0: number, S: number, px: number, pxp: number): void {
+/**
+ * The address of samples [n0, n0 + S) of x as padded planes: x itself when it lives in wasm memory and
+ * needs no padding, else a copy at `pxp` (padded from x in place, or from a copy at `px`).
+ */
+function stageInput(rt: SimdRuntime, s: Shape, x: TensorView, n0: number, S: number, px: number, pxp: number): number {
   const F = rt.f32;
   const CHW = s.C * s.H * s.W;
   const X = data(x);
   const from = x.offset + n0 * CHW;
+  const at = addrOf(rt, X, from);
   if (!s.pad) {
+    if (at >= 0) return at;
     F.set(X.subarray(from, from + S * CHW), pxp >> 2);
-    return;
+    return pxp;
   }
-  F.set(X.subarray(from, from + S * CHW), px >> 2);
+  if (at < 0) F.set(X.subarray(from, from + S * CHW), px >> 2);
   F.fill(0, pxp >> 2, (pxp >> 2) + S * s.C * s.HpWp);
-  rt.k.pad2d(px, pxp, S * s.C, s.H, s.W, s.Wp, s.HpWp, s.rowOff);
+  rt.k.pad2d(at >= 0 ? at : px, pxp, S * s.C, s.H, s.W, s.Wp, s.HpWp, s.rowOff);
+  return pxp;
 }
 
 /** Samples per chunk, given the bytes each needs. */
@@ -226,18 +232,22 @@ export function directConv2d(
   const Y = data(out);
   const xs = 4 * s.C * s.HpWp;
   const pbias = bias ? pb : 0;
+  // the output in place when it lives in wasm memory (rows are copied in blocks of 16 floats: the
+  // last one spills into the storage's padding)
+  const yAt = outAddr(rt, Y, out.offset, s.N * OP, true);
   for (let n0 = 0; n0 < s.N; n0 += S) {
     const cnt = Math.min(S, s.N - n0);
-    stageInput(rt, s, x, n0, cnt, px, pxp);
+    const xp = stageInput(rt, s, x, n0, cnt, px, pxp);
+    const y = yAt >= 0 ? yAt + 4 * n0 * OP : py;
     if (plan.kind === 'cl')
       rt.k[`dconv_fwdc_${plan.mp}x${width}`](
-        pxp, xs, cnt, poffs, s.K, pa, pbias, Op, s.O, pscr, py, 4 * OP, s.OH, s.OW, 4 * s.sh * s.Wp, 4 * s.sw,
+        xp, xs, cnt, poffs, s.K, pa, pbias, Op, s.O, pscr, y, 4 * OP, s.OH, s.OW, 4 * s.sh * s.Wp, 4 * s.sw,
       );
     else
       rt.k[`dconv_fwd_${plan.mr}x${width}`](
-        pxp, xs, cnt, poffs, s.K, pa, pbias, Op, s.O, pscr, Lr, py, 4 * OP, s.OH, s.OW, s.Wp,
+        xp, xs, cnt, poffs, s.K, pa, pbias, Op, s.O, pscr, Lr, y, 4 * OP, s.OH, s.OW, s.Wp,
       );
-    Y.set(F.subarray(py >> 2, (py >> 2) + cnt * OP), out.offset + n0 * OP);
+    if (yAt < 0) Y.set(F.subarray(py >> 2, (py >> 2) + cnt * OP), out.offset + n0 * OP);
   }
   return true;
 }
@@ -334,26 +344,32 @@ export function directConv2dBackwardWeight(
   if (cl && Op > s.O) F.fill(0, pdyT >> 2, (pdyT >> 2) + S * dyT);
   const DY = data(dy);
   const xs = 4 * s.C * s.HpWp;
+  // dy in place when it lives in wasm memory; the row kernel reads Op channels, so with Op > O the
+  // last sample would read past the storage: it takes a copy with zero channels then
+  const dyAt = addrOf(rt, DY, dy.offset);
   for (let n0 = 0; n0 < s.N; n0 += S) {
     const cnt = Math.min(S, s.N - n0);
-    stageInput(rt, s, x, n0, cnt, px, pxp);
-    F.set(DY.subarray(dy.offset + n0 * OP, dy.offset + (n0 + cnt) * OP), pdy >> 2);
+    const xp = stageInput(rt, s, x, n0, cnt, px, pxp);
+    const rowKernel = !cl && !(wide && rt.k.dconv_finite(xp, cnt * s.C * s.HpWp));
+    let d = dyAt >= 0 ? dyAt + 4 * n0 * OP : -1;
+    if (d < 0 || (rowKernel && Op > s.O)) {
+      F.set(DY.subarray(dy.offset + n0 * OP, dy.offset + (n0 + cnt) * OP), pdy >> 2);
+      F.fill(0, (pdy >> 2) + cnt * OP, (pdy >> 2) + cnt * OP + (Op - s.O) * s.P);
+      d = pdy;
+    }
     if (plan.kind === 'cl') {
-      rt.k.dconv_tr(pdy, pdyT, s.O, s.P, s.P, Op, cnt, 4 * OP, 4 * dyT);
+      rt.k.dconv_tr(d, pdyT, s.O, s.P, s.P, Op, cnt, 4 * OP, 4 * dyT);
       rt.k[`dconv_bwwc_${plan.mk}x${rows}`](
-        pxp, xs, pdyT, 4 * dyT, cnt, poffs, Kp, Op, s.OH, s.OW, 4 * s.sh * s.Wp, 4 * s.sw, pacc,
+        xp, xs, pdyT, 4 * dyT, cnt, poffs, Kp, Op, s.OH, s.OW, 4 * s.sh * s.Wp, 4 * s.sw, pacc,
       );
       continue;
     }
     const kernel = rt.k[`dconv_bww_${plan.mo}x${plan.mk}`];
-    if (wide && rt.k.dconv_finite(pxp, cnt * s.C * s.HpWp)) {
+    if (!rowKernel) {
       F.fill(0, pdyT >> 2, (pdyT >> 2) + (cnt * s.O + Op - s.O) * Lp);
-      rt.k.pad2d(pdy, pdyT, cnt * s.O, s.OH, s.OW, s.Wp, Lp, 0);
-      kernel(pxp, xs, pdyT, 4 * s.O * Lp, cnt, poffs, Kp, Op, 4 * Lp, 1, roundUp(L, 4), 0, pacc);
-    } else {
-      F.fill(0, (pdy >> 2) + cnt * OP, (pdy >> 2) + cnt * OP + (Op - s.O) * s.P);
-      kernel(pxp, xs, pdy, 4 * OP, cnt, poffs, Kp, Op, 4 * s.P, s.OH, s.OW, s.Wp, pacc);
-    }
+      rt.k.pad2d(d, pdyT, cnt * s.O, s.OH, s.OW, s.Wp, Lp, 0);
+      kernel(xp, xs, pdyT, 4 * s.O * Lp, cnt, poffs, Kp, Op, 4 * Lp, 1, roundUp(L, 4), 0, pacc);
+    } else kernel(xp, xs, d, 4 * OP, cnt, poffs, Kp, Op, 4 * s.P, s.OH, s.OW, s.Wp, pacc);
   }
   const DW = data(dw);
   if (cl) {

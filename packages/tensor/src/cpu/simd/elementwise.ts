@@ -8,15 +8,17 @@
  * of CHUNK elements, computed, and copied out.
  */
 import type { BinaryOp, TensorView, UnaryOp } from '../../backend.js';
+import type { TypedArray } from '../../dtype.js';
 import { BINARY_B, BINARY_D, BINARY_F, UNARY_B, UNARY_F } from './emit-elementwise.js';
 import { SimdRuntime } from './runtime.js';
-import { badAlias, CHUNK, coalesce, data, numel, simdMinElements, stageIn, stageOut } from './stage.js';
+import { addrOf, badAlias, CHUNK, coalesce, data, numel, outAddr, simdMinElements, stageIn, stageOut } from './stage.js';
 
 const isF32 = (v: TensorView | number): v is TensorView => typeof v !== 'number' && v.dtype === 'float32';
 
 /**
- * Runs a contiguous map kernel over n elements in chunks: `ins` are [array, offset]. False (nothing
- * done) when the wasm memory cannot hold one chunk.
+ * Runs a contiguous map kernel over n elements: `ins` are [array, offset]. Operands in the runtime's
+ * memory (heap storages) are used in place; the others are copied in (and the output out) in chunks.
+ * False (nothing done) when the wasm memory cannot hold one chunk.
  */
 function mapChunks(
   rt: SimdRuntime,
@@ -27,18 +29,36 @@ function mapChunks(
   n: number,
   extra: number[],
 ): boolean {
+  const k = rt.k[kernel];
+  const at = ins.map(([a, off]) => addrOf(rt, a, off));
+  const oAt = outAddr(rt, out, oOff, n);
+  const args: number[] = new Array(ins.length + 2 + extra.length);
+  for (let e = 0; e < extra.length; e++) args[ins.length + 2 + e] = extra[e];
+  if (oAt >= 0 && at.every((p) => p >= 0)) {
+    for (let i = 0; i < ins.length; i++) args[i] = at[i];
+    args[ins.length] = oAt;
+    args[ins.length + 1] = n;
+    k(...args);
+    return true;
+  }
   const m = Math.min(n, CHUNK);
-  const regions = rt.layout([...ins.map(() => 4 * m), 4 * m]);
+  const regions = rt.layout([...ins.map((_, i) => (at[i] >= 0 ? 0 : 4 * m)), oAt >= 0 ? 0 : 4 * m]);
   if (!regions) return false;
   const po = regions[ins.length];
-  const k = rt.k[kernel];
+  const bpe = (a: ArrayLike<number>) => (a as unknown as TypedArray).BYTES_PER_ELEMENT;
   for (let s = 0; s < n; s += CHUNK) {
     const c = Math.min(CHUNK, n - s);
-    for (let i = 0; i < ins.length; i++) stageIn(rt, ins[i][0], ins[i][1] + s, c, regions[i]);
-    if (ins.length === 1) k(regions[0], po, c, ...extra);
-    else if (ins.length === 2) k(regions[0], regions[1], po, c, ...extra);
-    else k(regions[0], regions[1], regions[2], po, c, ...extra);
-    stageOut(rt, po, out, oOff + s, c);
+    for (let i = 0; i < ins.length; i++) {
+      if (at[i] >= 0) args[i] = at[i] + s * bpe(ins[i][0]);
+      else {
+        stageIn(rt, ins[i][0], ins[i][1] + s, c, regions[i]);
+        args[i] = regions[i];
+      }
+    }
+    args[ins.length] = oAt >= 0 ? oAt + s * bpe(out) : po;
+    args[ins.length + 1] = c;
+    k(...args);
+    if (oAt < 0) stageOut(rt, po, out, oOff + s, c);
   }
   return true;
 }
@@ -151,38 +171,33 @@ export function simdBinary(
   }
   if (!isF32(other.v)) return false;
   const B = data(other.v);
-  const inner = c.shape[c.shape.length - 1];
-  if (other.t === 'row') {
-    const C = inner;
-    const rowsPer = Math.max(1, Math.floor(CHUNK / C));
-    const R = n / C;
-    const reg = rt.layout([4 * C, 4 * rowsPer * C, 4 * rowsPer * C]);
-    if (!reg) return false;
-    const [pb, pa, po] = reg;
-    stageIn(rt, B, other.v.offset, C, pb);
-    const k = rt.k[`${op}_row${swap ? 'R' : ''}`];
-    for (let r = 0; r < R; r += rowsPer) {
-      const rows = Math.min(rowsPer, R - r);
-      stageIn(rt, data(full.v), full.v.offset + r * C, rows * C, pa);
-      k(pa, pb, po, rows, C);
-      stageOut(rt, po, O, out.offset + r * C, rows * C);
-    }
+  const C = c.shape[c.shape.length - 1];
+  const row = other.t === 'row';
+  // row: b [C] repeated over the rows; col: row r of C elements reads b[r % M]
+  const M = row ? C : (other as { M: number }).M;
+  const rowsTotal = n / C;
+  const k = rt.k[`${op}_${row ? 'row' : 'col'}${swap ? 'R' : ''}`];
+  const run = (pa: number, pb: number, po: number, r: number, rows: number) => {
+    if (row) k(pa, pb, po, rows, C);
+    else k(pa, pb, po, rows, C, r % M, M);
+  };
+  // the row kernels handle row tails exactly: the output is written in place wherever it lives
+  const bAt = addrOf(rt, B, other.v.offset);
+  const aAt = addrOf(rt, data(full.v), full.v.offset);
+  const oAt = addrOf(rt, O, out.offset);
+  if (bAt >= 0 && aAt >= 0 && oAt >= 0) {
+    run(aAt, bAt, oAt, 0, rowsTotal);
     return true;
   }
-  // col: rows of `inner` elements, row r reads b[r % M]
-  const C = inner;
-  const M = (other as { M: number }).M;
-  const rowsTotal = n / C;
   const rowsPer = Math.max(1, Math.floor(CHUNK / C));
-  const reg = rt.layout([4 * M, 4 * rowsPer * C, 4 * rowsPer * C]);
+  const reg = rt.layout([bAt >= 0 ? 0 : 4 * M, 4 * rowsPer * C, 4 * rowsPer * C]);
   if (!reg) return false;
   const [pb, pa, po] = reg;
-  stageIn(rt, B, other.v.offset, M, pb);
-  const k = rt.k[`${op}_col${swap ? 'R' : ''}`];
+  if (bAt < 0) stageIn(rt, B, other.v.offset, M, pb);
   for (let r = 0; r < rowsTotal; r += rowsPer) {
     const rows = Math.min(rowsPer, rowsTotal - r);
     stageIn(rt, data(full.v), full.v.offset + r * C, rows * C, pa);
-    k(pa, pb, po, rows, C, r % M, M);
+    run(pa, bAt >= 0 ? bAt : pb, po, r, rows);
     stageOut(rt, po, O, out.offset + r * C, rows * C);
   }
   return true;
@@ -222,15 +237,23 @@ export function simdWhere(
   if ('v' in fa) ins.push([data(fa.v), fa.v.offset]);
   if ('v' in fb) ins.push([data(fb.v), fb.v.offset]);
   const kernel = `where_${'v' in fa ? 't' : 's'}${'v' in fb ? 't' : 's'}`;
-  // the kernel takes (c, a, b, out, n, sa, sb) whatever is scalar: pad the pointer list
+  // the kernel takes (c, a, b, out, n, sa, sb) whatever is scalar: absent operands get address 0
+  const sa = 's' in fa ? fa.s : 0;
+  const sb = 's' in fb ? fb.s : 0;
+  const O = data(out);
+  const cAt = addrOf(rt, ins[0][0], ins[0][1]);
+  const aAt = 'v' in fa ? addrOf(rt, data(fa.v), fa.v.offset) : 0;
+  const bAt = 'v' in fb ? addrOf(rt, data(fb.v), fb.v.offset) : 0;
+  const oAt = outAddr(rt, O, out.offset, n);
+  if (cAt >= 0 && aAt >= 0 && bAt >= 0 && oAt >= 0) {
+    rt.k[kernel](cAt, aAt, bAt, oAt, n, sa, sb);
+    return true;
+  }
   const m = Math.min(n, CHUNK);
   const regions = rt.layout([m, 4 * m, 4 * m, 4 * m]);
   if (!regions) return false;
   const [pc, pa, pb, po] = regions;
   const ptrs = [pc, pa, pb];
-  const sa = 's' in fa ? fa.s : 0;
-  const sb = 's' in fb ? fb.s : 0;
-  const O = data(out);
   for (let s = 0; s < n; s += CHUNK) {
     const cnt = Math.min(CHUNK, n - s);
     stageIn(rt, ins[0][0], ins[0][1] + s, cnt, pc);

@@ -1,7 +1,7 @@
 /** The fused optimizer steps (emit-optim.ts) on contiguous float32 operands, staged in chunks. */
 import type { AdamStepConsts, SgdStepConsts, TensorView } from '../../backend.js';
 import { SimdRuntime } from './runtime.js';
-import { CHUNK, data, isContiguous, numel, simdMinElements, stageIn, stageOut } from './stage.js';
+import { addrOf, CHUNK, data, isContiguous, numel, outAddr, simdMinElements, stageIn, stageOut } from './stage.js';
 
 /** 0: add d, 1: subtract d, 2: add alpha * d. */
 const mode = (alpha: number) => (alpha === 1 ? 0 : alpha === -1 ? 1 : 2);
@@ -17,13 +17,20 @@ export function simdSgdStep(p: TensorView, g: TensorView, buf: TensorView | null
   const rt = ready([p, g, buf]);
   if (!rt) return false;
   const n = numel(p.shape);
+  const flags = (c.weightDecay !== 0 ? 1 : 0) | (c.maximize ? 2 : 0) | (c.momentum !== 0 ? 4 : 0);
+  const P = data(p);
+  const B = buf ? data(buf) : null;
+  const pAt = outAddr(rt, P, p.offset, n);
+  const gAt = addrOf(rt, data(g), g.offset);
+  const bAt = B && buf ? outAddr(rt, B, buf.offset, n) : 0;
+  if (pAt >= 0 && gAt >= 0 && bAt >= 0) {
+    rt.k.sgd_step(pAt, gAt, bAt, n, flags, mode(c.alpha), c.weightDecay, c.momentum, c.alpha, c.lr);
+    return true;
+  }
   const m = Math.min(n, CHUNK);
   const reg = rt.layout([4 * m, 4 * m, buf ? 4 * m : 0]);
   if (!reg) return false;
   const [pp, pg, pb] = reg;
-  const flags = (c.weightDecay !== 0 ? 1 : 0) | (c.maximize ? 2 : 0) | (c.momentum !== 0 ? 4 : 0);
-  const P = data(p);
-  const B = buf ? data(buf) : null;
   for (let s = 0; s < n; s += CHUNK) {
     const cnt = Math.min(CHUNK, n - s);
     stageIn(rt, P, p.offset + s, cnt, pp);
@@ -47,12 +54,23 @@ export function simdAdamStep(
   const rt = ready([p, g, m, v, vmax]);
   if (!rt) return false;
   const n = numel(p.shape);
+  const flags =
+    (c.l2 ? 1 : 0) | (c.maximize ? 2 : 0) | (c.decay !== 1 ? 4 : 0) | (vmax ? 8 : 0) | (c.value2 !== 1 ? 16 : 0);
+  const args = (pp: number, pg: number, pm: number, pv: number, px: number, cnt: number) =>
+    rt.k.adam_step(
+      pp, pg, pm, pv, px, cnt, flags, mode(c.alpha1),
+      c.weightDecay, c.decay, c.beta1, c.alpha1, c.beta2, c.value2, c.bc2sqrt, c.eps, c.stepSize,
+    );
+  const addrs = [p, m, v, vmax].map((t) => (t ? outAddr(rt, data(t), t.offset, n) : 0));
+  const gAt = addrOf(rt, data(g), g.offset);
+  if (gAt >= 0 && addrs.every((a) => a >= 0)) {
+    args(addrs[0], gAt, addrs[1], addrs[2], addrs[3], n);
+    return true;
+  }
   const k = Math.min(n, CHUNK);
   const reg = rt.layout([4 * k, 4 * k, 4 * k, 4 * k, vmax ? 4 * k : 0]);
   if (!reg) return false;
   const [pp, pg, pm, pv, px] = reg;
-  const flags =
-    (c.l2 ? 1 : 0) | (c.maximize ? 2 : 0) | (c.decay !== 1 ? 4 : 0) | (vmax ? 8 : 0) | (c.value2 !== 1 ? 16 : 0);
   const io: [TensorView, number][] = [
     [p, pp],
     [m, pm],
@@ -63,10 +81,7 @@ export function simdAdamStep(
     const cnt = Math.min(CHUNK, n - s);
     for (const [t, at] of io) stageIn(rt, data(t), t.offset + s, cnt, at);
     stageIn(rt, data(g), g.offset + s, cnt, pg);
-    rt.k.adam_step(
-      pp, pg, pm, pv, px, cnt, flags, mode(c.alpha1),
-      c.weightDecay, c.decay, c.beta1, c.alpha1, c.beta2, c.value2, c.bc2sqrt, c.eps, c.stepSize,
-    );
+    args(pp, pg, pm, pv, px, cnt);
     for (const [t, at] of io) stageOut(rt, at, data(t), t.offset + s, cnt);
   }
   return true;

@@ -1,7 +1,7 @@
 /** float32 max pooling with a 2x2 window and stride 2 (forward), and the max-pool backward scatter. */
 import type { Pool2dParams, TensorView } from '../../backend.js';
 import { SimdRuntime } from './runtime.js';
-import { CHUNK, data, isContiguous, numel, simdMinElements, stageIn, stageOut } from './stage.js';
+import { addrOf, CHUNK, data, isContiguous, numel, outAddr, simdMinElements, stageIn, stageOut } from './stage.js';
 
 export function simdMaxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): boolean {
   const [N, C, H, W] = x.shape;
@@ -16,11 +16,20 @@ export function simdMaxPool2d(x: TensorView, out: TensorView, indices: TensorVie
   if (!rt) return false;
   const HW = H * W;
   const OHW = OH * OW;
+  const X = data(x);
+  // in place when everything lives in wasm memory (rows are written as whole vectors: the outputs
+  // must end their storages, where the spill lands in the padding)
+  const xAt = addrOf(rt, X, x.offset);
+  const yAt = outAddr(rt, data(out), out.offset, NC * OHW, true);
+  const iAt = outAddr(rt, data(indices), indices.offset, NC * OHW, true);
+  if (xAt >= 0 && yAt >= 0 && iAt >= 0) {
+    rt.k.maxpool2x2(xAt, yAt, iAt, NC, H, W, OH, OW);
+    return true;
+  }
   const per = Math.max(1, Math.floor(CHUNK / HW));
   const reg = rt.layout([4 * per * HW, 4 * per * OHW, 4 * per * OHW]);
   if (!reg) return false;
   const [px, py, pi] = reg;
-  const X = data(x);
   for (let c = 0; c < NC; c += per) {
     const cnt = Math.min(per, NC - c);
     stageIn(rt, X, x.offset + c * HW, cnt * HW, px);
@@ -41,6 +50,14 @@ export function simdMaxPool2dBackward(dy: TensorView, indices: TensorView, dx: T
   if (NC * HW < simdMinElements() || OHW === 0 || HW === 0) return false;
   const rt = SimdRuntime.get();
   if (!rt) return false;
+  const dyAt = addrOf(rt, data(dy), dy.offset);
+  const iAt = addrOf(rt, data(indices), indices.offset);
+  const dxAt = addrOf(rt, data(dx), dx.offset);
+  if (dyAt >= 0 && iAt >= 0 && dxAt >= 0) {
+    data(dx).fill(0, dx.offset, dx.offset + NC * HW);
+    rt.k.maxpool_bwd(dyAt, iAt, dxAt, NC, HW, OHW);
+    return true;
+  }
   const per = Math.max(1, Math.floor(CHUNK / HW));
   const reg = rt.layout([4 * per * OHW, 4 * per * OHW, 4 * per * HW]);
   if (!reg) return false;

@@ -6,7 +6,7 @@
  */
 import type { ReduceOp, TensorView } from '../../backend.js';
 import { SimdRuntime } from './runtime.js';
-import { CHUNK, data, isContiguous, numel, simdMinElements, stageIn } from './stage.js';
+import { addrOf, CHUNK, data, isContiguous, numel, simdMinElements, stageIn } from './stage.js';
 
 /** [A, B, C] of x for reduced `dims`, or null when the reduced dims are not leading/trailing blocks. */
 function blocks(shape: readonly number[], dims: readonly number[]): [number, number, number] | null {
@@ -35,6 +35,18 @@ export function simdReduce(op: ReduceOp, x: TensorView, dims: readonly number[],
   const X = data(x);
   const sum = op === 'sum';
   const accBytes = (sum ? 8 : 4) * B;
+  const xAt = addrOf(rt, X, x.offset);
+  if (xAt >= 0) {
+    // x lives in wasm memory: one call over all of it
+    const reg = rt.layout([accBytes]);
+    if (!reg) return false;
+    const [acc] = reg;
+    init(rt, op, acc, B);
+    if (C === 1) rt.k[`${op}_cols`](xAt, acc, A, B);
+    else rt.k[`${op}_rows`](xAt, acc, A * B, C, 0, B);
+    finish(rt, sum, acc, out, B);
+    return true;
+  }
   if (C === 1) {
     // acc[b] (op)= x[a, b]: chunks of whole [B] slices
     const per = Math.max(1, Math.floor(CHUNK / B));

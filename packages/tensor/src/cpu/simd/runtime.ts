@@ -9,18 +9,27 @@
  * configuration as gemm/) runs on this memory too; per-sample convolution GEMMs are far below the
  * size where gemm/ would use threads.
  *
- * Layout: [0, 64 KiB) unused; the sgemm workspace; then a data region that each kernel call lays out
- * afresh (calls are synchronous and never nested), growing the memory when needed. Every region is
- * 64-byte aligned and followed by 64 bytes of padding, so kernels may read and write whole vectors past
- * the end of an operand.
+ * Layout: [0, 64 KiB) unused; the sgemm workspace; then a scratch region that each kernel call lays
+ * out afresh (calls are synchronous and never nested); then the heap of CPU storages (heap.ts). The
+ * memory has a fixed size (reserved, committed page by page as it is touched) so that views of it stay
+ * valid: the scratch region never grows past its share and a call that needs more falls back to the
+ * JavaScript kernels. Where a fixed memory cannot be reserved, the memory grows on demand as scratch
+ * only, and there is no heap. Every scratch region is 64-byte aligned and followed by 64 bytes of
+ * padding, so kernels may read and write whole vectors past the end of an operand.
  */
 import { gemmBackendInfo } from '../gemm/index.js';
 import { buildSgemmModule, DEFAULT_CONFIG, type SgemmExports, workspaceLayout } from '../gemm/sgemm-wasm.js';
+import { WasmHeap } from './heap.js';
 import { buildSimdModule } from './module.js';
 
 const PAGE = 65536;
 /** 2 GiB; a call that needs more falls back to the JavaScript kernels. */
 const MAX_PAGES = 32768;
+/**
+ * Fixed memory sizes tried, in pages (2 GiB less a page keeps every byte address a positive i32; the
+ * kernels compare addresses signed). The first quarter is scratch, the rest heap.
+ */
+const FIXED_PAGES = [32767, 8192, 2048];
 const PAD = 64;
 
 // biome-ignore lint/suspicious/noExplicitAny: wasm exports are called with numbers only
@@ -32,13 +41,26 @@ export class SimdRuntime {
   readonly sgemm: SgemmExports;
   readonly ws = PAGE;
   private readonly dataBase: number;
+  /** End of the scratch region (fixed memory), or 0 (growable memory). */
+  private readonly scratchEnd: number;
+  /** CPU storages (null on a growable memory, or with TORCHLET_WASM_HEAP=0). */
+  readonly heap: WasmHeap | null;
   f32!: Float32Array;
   i32!: Int32Array;
   u8!: Uint8Array;
   f64!: Float64Array;
 
-  private constructor() {
-    this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
+  private constructor(useHeap: boolean) {
+    let memory: WebAssembly.Memory | null = null;
+    for (const pages of useHeap ? FIXED_PAGES : []) {
+      try {
+        memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+        break;
+      } catch {
+        // could not reserve that much address space: try less
+      }
+    }
+    this.memory = memory ?? new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
     const mem = { initial: 1, maximum: MAX_PAGES };
     const env = { env: { memory: this.memory } };
     const cfg = { ...DEFAULT_CONFIG, fma: gemmBackendInfo().relaxedSimd };
@@ -47,11 +69,19 @@ export class SimdRuntime {
     const sg = new WebAssembly.Module(buildSgemmModule(cfg, { shared: false, ...mem }));
     this.sgemm = new WebAssembly.Instance(sg, env).exports as unknown as SgemmExports;
     this.dataBase = align(this.ws + workspaceLayout(cfg).bytes);
+    const size = this.memory.buffer.byteLength;
+    this.scratchEnd = memory ? Math.floor(size / 4 / PAGE) * PAGE : 0;
+    this.heap = memory ? new WasmHeap(this.memory.buffer, this.scratchEnd, size) : null;
     this.views();
   }
 
   private static instance: SimdRuntime | null | undefined;
   static enabled = true;
+
+  /** The heap of the runtime if one was created, whether or not the SIMD kernels are enabled now. */
+  static existingHeap(): WasmHeap | null {
+    return SimdRuntime.instance?.heap ?? null;
+  }
 
   /** The runtime, or null where wasm SIMD is unavailable or disabled (TORCHLET_SIMD=0, setSimdEnabled). */
   static get(): SimdRuntime | null {
@@ -61,7 +91,7 @@ export class SimdRuntime {
       SimdRuntime.instance = null;
       if (typeof WebAssembly === 'object' && env?.TORCHLET_SIMD !== '0') {
         try {
-          SimdRuntime.instance = new SimdRuntime();
+          SimdRuntime.instance = new SimdRuntime(env?.TORCHLET_WASM_HEAP !== '0');
         } catch {
           // no wasm SIMD here: every kernel stays on JavaScript
         }
@@ -89,6 +119,7 @@ export class SimdRuntime {
       out.push(top);
       top = align(top + s + PAD);
     }
+    if (this.scratchEnd > 0) return top <= this.scratchEnd ? out : null;
     const pages = Math.ceil(top / PAGE);
     const have = this.memory.buffer.byteLength / PAGE;
     if (pages > have) {

@@ -41,6 +41,28 @@ export function isContiguous(v: TensorView): boolean {
 /** Typed array of a view's storage (its real element type). */
 export const data = (v: TensorView): Float32Array => arr(v);
 
+/**
+ * Byte address of element `off` of `a` when `a` lives in the runtime's memory (a heap storage, see
+ * heap.ts): kernels then use it in place. -1 for an ordinary array, which is staged.
+ */
+export function addrOf(rt: SimdRuntime, a: ArrayLike<number>, off: number): number {
+  const t = a as unknown as TypedArray;
+  return t.buffer === rt.memory.buffer ? t.byteOffset + off * t.BYTES_PER_ELEMENT : -1;
+}
+
+/**
+ * The address of a kernel output of n elements at `off` in `a` that may be written in place: kernels
+ * write whole vectors, so up to 3 elements past the end (15 for row copies) unless n is a multiple of
+ * 4 (and `whole` is false); past the end of the storage that lands in its block's padding, anywhere
+ * else it would overwrite the rest of the storage. -1 when the output must be staged.
+ */
+export function outAddr(rt: SimdRuntime, a: ArrayLike<number>, off: number, n: number, whole = false): number {
+  const t = a as unknown as TypedArray;
+  if (t.buffer !== rt.memory.buffer) return -1;
+  if (off + n !== t.length && (whole || n % 4 !== 0)) return -1;
+  return t.byteOffset + off * t.BYTES_PER_ELEMENT;
+}
+
 /** Copies n elements of a float32/int32/bool storage into the wasm memory at byte address `ptr`. */
 export function stageIn(rt: SimdRuntime, src: ArrayLike<number>, off: number, n: number, ptr: number): void {
   const s = src as unknown as TypedArray;
