@@ -5,7 +5,8 @@ export interface BatchNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;
   training?: boolean;
-  momentum?: number;
+  /** Weight of the batch statistics in the running ones: a number, or a 0-d tensor (1 / count for a cumulative average). */
+  momentum?: number | Tensor;
   eps?: number;
 }
 
@@ -41,8 +42,14 @@ export function batchNorm(
     variance = x.sub(mean).square().mean(dims, true);
     if (training && runningMean && runningVar) {
       noGrad(() => {
-        runningMean.mul_(1 - momentum).add_(mean.reshape([C]).mul(momentum));
-        runningVar.mul_(1 - momentum).add_(variance.reshape([C]).mul((momentum * n) / Math.max(n - 1, 1)));
+        if (typeof momentum === 'number') {
+          runningMean.mul_(1 - momentum).add_(mean.reshape([C]).mul(momentum));
+          runningVar.mul_(1 - momentum).add_(variance.reshape([C]).mul((momentum * n) / Math.max(n - 1, 1)));
+        } else {
+          // running += m * (batch - running), with m a device tensor: no value is read back
+          runningMean.add_(mean.reshape([C]).sub(runningMean).mul(momentum));
+          runningVar.add_(variance.reshape([C]).mul(n / Math.max(n - 1, 1)).sub(runningVar).mul(momentum));
+        }
       });
     }
   } else {

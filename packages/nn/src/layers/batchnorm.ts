@@ -51,11 +51,11 @@ abstract class BatchNormBase extends Module {
         `${this.constructor.name}(${this.numFeatures}): expected ${this.expectedDims.join('-D or ')}-D input with ${this.numFeatures} channels in dim 1, got [${x.shape.join(', ')}]`,
       );
     }
-    let momentum = this.momentum ?? 0;
+    let momentum: number | Tensor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.numBatchesTracked) {
       this.numBatchesTracked.add_(1);
-      // cumulative average needs the count on the host; the default momentum path does not read it
-      if (this.momentum === null) momentum = 1 / this.numBatchesTracked.itemSync();
+      // momentum None: a cumulative average, weighted 1 / count on the device (nothing read back)
+      if (this.momentum === null) momentum = this.numBatchesTracked.reciprocal();
     }
     const useBatchStats = this.training || !this.trackRunningStats;
     return batchNorm(
