@@ -1,4 +1,4 @@
-import type { DType, Device, Tensor } from '@torchlet/tensor';
+import type { Device, DType, Tensor } from '@torchlet/tensor';
 
 /** What a backward formula sees. */
 export interface Ctx {

@@ -1,6 +1,6 @@
-import { type Tensor, TorchletError, keep, ones, tidy } from '@torchlet/tensor';
+import { keep, ones, type Tensor, TorchletError, tidy } from '@torchlet/tensor';
 import { enableGrad, noGrad } from './grad-mode.js';
-import { AccumulateGrad, type Edge, type Node, edgeOf } from './node.js';
+import { AccumulateGrad, type Edge, edgeOf, type Node } from './node.js';
 
 export interface BackwardOptions {
   retainGraph?: boolean;
@@ -43,19 +43,26 @@ function shapeStr(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
 }
 
-function rootEdges(roots: Tensor[], gradOutputs: (Tensor | null | undefined)[], run: Run): { edges: Edge[]; grads: Tensor[] } {
+function rootEdges(
+  roots: Tensor[],
+  gradOutputs: (Tensor | null | undefined)[],
+  run: Run,
+): { edges: Edge[]; grads: Tensor[] } {
   const edges: Edge[] = [];
   const grads: Tensor[] = [];
   roots.forEach((t, i) => {
     const e = edgeOf(t);
-    if (!e) throw new TorchletError(`element ${i} of tensors does not require grad and does not have a grad_fn`);
+    if (!e)
+      throw new TorchletError(`element ${i} of tensors does not require grad and does not have a grad_fn`);
     let g = gradOutputs[i] ?? null;
     if (g === null) {
       if (t.numel() !== 1) throw new TorchletError('grad can be implicitly created only for scalar outputs');
       g = ones(t.shape, { dtype: t.dtype, device: t.device });
     } else {
       if (g.shape.length !== t.shape.length || g.shape.some((s, k) => s !== t.shape[k])) {
-        throw new TorchletError(`Mismatch in shape: grad_output[${i}] has a shape of ${shapeStr(g.shape)} and output[${i}] has a shape of ${shapeStr(t.shape)}.`);
+        throw new TorchletError(
+          `Mismatch in shape: grad_output[${i}] has a shape of ${shapeStr(g.shape)} and output[${i}] has a shape of ${shapeStr(t.shape)}.`,
+        );
       }
       run.kept.add(g);
     }
@@ -205,7 +212,11 @@ export interface GradOptions {
 }
 
 /** torch.autograd.grad: gradients of outputs w.r.t. inputs, returned instead of accumulated. */
-export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+export function grad(
+  outputs: Tensor | Tensor[],
+  inputs: Tensor | Tensor[],
+  opts: GradOptions = {},
+): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const ins = Array.isArray(inputs) ? inputs : [inputs];
   const capture: Capture = new Map();

@@ -28,7 +28,9 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {})
   const diff = inputs.map((t, i) => ({ t, i })).filter(({ t }) => t.requiresGrad);
   for (const { t, i } of diff) {
     if (t.dtype !== 'float64' || t.device !== 'cpu') {
-      throw new TorchletError(`gradcheck: input ${i} requires grad but is ${t.dtype} on ${t.device}; use float64 CPU tensors`);
+      throw new TorchletError(
+        `gradcheck: input ${i} requires grad but is ${t.dtype} on ${t.device}; use float64 CPU tensors`,
+      );
     }
   }
   const outputs = outputsOf(fn, inputs);
@@ -48,7 +50,11 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {})
       const flat = seed.reshape([-1]);
       noGrad(() => flat.narrow(0, k, 1).fill_(1));
       const grads = out.requiresGrad
-        ? grad([out], diff.map((d) => d.t), { gradOutputs: [seed], retainGraph: true, allowUnused: true })
+        ? grad(
+            [out],
+            diff.map((d) => d.t),
+            { gradOutputs: [seed], retainGraph: true, allowUnused: true },
+          )
         : diff.map(() => null);
       grads.forEach((g, j) => {
         if (!g) return;

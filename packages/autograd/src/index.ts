@@ -3,10 +3,9 @@
  * layer into the tensor package's dispatcher and gives Tensor its backward(), retainGrad() and
  * registerHook().
  */
-import { type Tensor, TorchletError, keep, setAutogradHooks, setDispatchLayer } from '@torchlet/tensor';
+import { keep, setAutogradHooks, setDispatchLayer, type Tensor, TorchletError } from '@torchlet/tensor';
 import { backward } from './engine.js';
-import { meta } from './node.js';
-import { edgeOf } from './node.js';
+import { edgeOf, meta } from './node.js';
 import { recordingLayer } from './record.js';
 import './internal-ops.js';
 
@@ -24,15 +23,18 @@ setAutogradHooks({
   },
   registerHook(t: Tensor, hook) {
     const e = edgeOf(t);
-    if (!e) throw new TorchletError("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+    if (!e)
+      throw new TorchletError(
+        "registerHook: cannot register a hook on a tensor that doesn't require gradient",
+      );
     return e[0].addPreHook(e[1], hook);
   },
 });
 
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad-mode.js';
-export { backward, grad, type BackwardOptions, type GradOptions } from './engine.js';
-export { gradcheck, type GradcheckOptions } from './gradcheck.js';
-export { derivatives, registerDerivative } from './derivatives/index.js';
 export type { Ctx, Derivative, TableEntry } from './derivative.js';
-export { Node, AccumulateGrad } from './node.js';
 export { sumTo } from './derivatives/helpers.js';
+export { derivatives, registerDerivative } from './derivatives/index.js';
+export { type BackwardOptions, backward, type GradOptions, grad } from './engine.js';
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './grad-mode.js';
+export { type GradcheckOptions, gradcheck } from './gradcheck.js';
+export { AccumulateGrad, Node } from './node.js';

@@ -1,4 +1,4 @@
-import { type Tensor, broadcastView, dispatch, emptyOn, registerOp, slice } from '@torchlet/tensor';
+import { broadcastView, dispatch, emptyOn, registerOp, slice, type Tensor } from '@torchlet/tensor';
 
 /**
  * Backward helpers of slice/select as ops of their own, so that their gradients (a slice again)
@@ -6,7 +6,13 @@ import { type Tensor, broadcastView, dispatch, emptyOn, registerOp, slice } from
  */
 registerOp('sliceBackward', (inputs, attrs) => {
   const [g] = inputs;
-  const { shape, dim, start, end, step } = attrs as { shape: number[]; dim: number; start: number; end: number; step: number };
+  const { shape, dim, start, end, step } = attrs as {
+    shape: number[];
+    dim: number;
+    start: number;
+    end: number;
+    step: number;
+  };
   const out = emptyOn(shape, g.dtype, g.device);
   const target = slice(out, dim, start, end, step);
   out.storage.backend.copy(broadcastView(g, target.shape), target);
@@ -22,7 +28,14 @@ registerOp('selectBackward', (inputs, attrs) => {
   return out;
 });
 
-export function sliceBackward(g: Tensor, shape: readonly number[], dim: number, start: number, end: number, step: number): Tensor {
+export function sliceBackward(
+  g: Tensor,
+  shape: readonly number[],
+  dim: number,
+  start: number,
+  end: number,
+  step: number,
+): Tensor {
   return dispatch('sliceBackward', [g], { shape: [...shape], dim, start, end, step });
 }
 

@@ -1,4 +1,4 @@
-import { type GradFn, type Tensor, TorchletError, keep } from '@torchlet/tensor';
+import { type GradFn, keep, type Tensor, TorchletError } from '@torchlet/tensor';
 
 /** Where a gradient flows: input `inputNr` of node `fn` (for AccumulateGrad, always 0). */
 export type Edge = readonly [Node, number];

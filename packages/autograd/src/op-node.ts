@@ -1,4 +1,4 @@
-import { type DType, type Device, type Tensor, TorchletError, zeros } from '@torchlet/tensor';
+import { type Device, type DType, type Tensor, TorchletError, zeros } from '@torchlet/tensor';
 import type { Ctx, Derivative } from './derivative.js';
 import { Node, SavedTensor } from './node.js';
 
@@ -40,7 +40,8 @@ export class OpNode extends Node {
       (this.outShapes as (readonly number[])[]).push(o.shape);
       this.outMeta.push({ dtype: o.dtype, device: o.device });
     }
-    if (this.entry.save?.outputs) this.savedOutputs = outputs.map((t) => new SavedTensor(t, this.nodeName, true));
+    if (this.entry.save?.outputs)
+      this.savedOutputs = outputs.map((t) => new SavedTensor(t, this.nodeName, true));
   }
 
   name(): string {
@@ -53,7 +54,8 @@ export class OpNode extends Node {
         'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Specify retainGraph: true if you need to backward through the graph a second time.',
       );
     }
-    const g = grads[0] ?? zeros(this.outShapes[0], { dtype: this.outMeta[0].dtype, device: this.outMeta[0].device });
+    const g =
+      grads[0] ?? zeros(this.outShapes[0], { dtype: this.outMeta[0].dtype, device: this.outMeta[0].device });
     const ctx: Ctx = {
       g,
       grads,

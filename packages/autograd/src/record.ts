@@ -6,7 +6,17 @@ import { edgeOf, meta } from './node.js';
 import { OpNode } from './op-node.js';
 
 /** Ops whose output shares storage with their input: in-place writes to such outputs are refused. */
-const VIEW_OPS = new Set(['view', 'permute', 'transpose', 't', 'expand', 'squeeze', 'unsqueeze', 'slice', 'select']);
+const VIEW_OPS = new Set([
+  'view',
+  'permute',
+  'transpose',
+  't',
+  'expand',
+  'squeeze',
+  'unsqueeze',
+  'slice',
+  'select',
+]);
 
 function checkInplace(name: string, self: Tensor): void {
   if (self.isLeaf && self.requiresGrad) {
@@ -33,7 +43,10 @@ export const recordingLayer: DispatchLayer = {
     for (const t of inputs) if (t.requiresGrad) anyGrad = true;
     if (!anyGrad) return run();
     const entry = derivatives.get(name);
-    if (!entry) throw new TorchletError(`${name}: no derivative formula is registered for this op, so it cannot be differentiated`);
+    if (!entry)
+      throw new TorchletError(
+        `${name}: no derivative formula is registered for this op, so it cannot be differentiated`,
+      );
     if (isNonDifferentiable(entry)) return noGrad(run);
 
     const inplace = name.endsWith('_');

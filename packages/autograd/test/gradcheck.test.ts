@@ -228,7 +228,10 @@ add2('maskedFill', 'scalar', (x, m) => x.maskedFill(m, 1.5), [T([2, 3]), mask23]
 add('maskedFill', 'broadcast mask', (x, m) => x.maskedFill(m, -2), [T([2, 3]), M([true, false, true])]);
 add2('maskedFill', '0-d tensor value', (x, m, v) => x.maskedFill(m, v), [T([2, 3]), mask23, T([])]);
 // relu's gradient op: linear in g, no gradient through the mask input (x is away from the threshold)
-add2('thresholdBackward', 'basic', (g, x) => torch.thresholdBackward(g, x, 0.1), [T([2, 3]), T([2, 3], 'away')]);
+add2('thresholdBackward', 'basic', (g, x) => torch.thresholdBackward(g, x, 0.1), [
+  T([2, 3]),
+  T([2, 3], 'away'),
+]);
 
 // dtype and device copies
 add('toDtype', 'float64 copy', (x) => torch.dispatch('toDtype', [x], { dtype: 'float64' }), [T([2, 3])]);

@@ -68,3 +68,32 @@ describe('gradients and tidy scopes', () => {
     expect(Array.from(w.grad!.dataSync())).toEqual([6, 6, 6]);
   });
 });
+
+describe('tensors that leave tidy scopes', () => {
+  it('are released by the garbage collector: returned from the outermost scope, kept, or left by a throw', async () => {
+    expect(gc, 'run vitest with --expose-gc (see vitest.config.ts)').toBeTypeOf('function');
+    await settle();
+    const tensors = torch.numLiveTensors();
+    const bytes = torch.memory('cpu').bytes;
+    (() => {
+      // only temporaries of scopes are never registered with the FinalizationRegistry: these must be
+      const returned = torch.tidy(() => torch.tidy(() => torch.randn(64, 64).relu()));
+      let kept: torch.Tensor | null = null;
+      torch.tidy(() => {
+        kept = torch.keep(torch.randn(32, 32));
+      });
+      try {
+        torch.tidy(() => {
+          torch.randn(16, 16);
+          throw new Error('boom');
+        });
+      } catch {}
+      expect(returned.isDisposed).toBe(false);
+      expect(kept).not.toBeNull();
+      expect(torch.numLiveTensors()).toBe(tensors + 3);
+    })();
+    await settle();
+    expect(torch.numLiveTensors()).toBe(tensors);
+    expect(torch.memory('cpu').bytes).toBe(bytes);
+  });
+});

@@ -1,5 +1,5 @@
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
 import { noGrad } from '../src/index.js';
 
@@ -82,7 +82,18 @@ describe('seed 003: two-layer net on random data', () => {
     // nn.Linear's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias
     const linear = (fanIn: number, fanOut: number) => {
       const bound = 1 / Math.sqrt(fanIn);
-      return [torch.rand(fanOut, fanIn).mul(2 * bound).sub(bound).requiresGrad_(), torch.rand(fanOut).mul(2 * bound).sub(bound).requiresGrad_()];
+      return [
+        torch
+          .rand(fanOut, fanIn)
+          .mul(2 * bound)
+          .sub(bound)
+          .requiresGrad_(),
+        torch
+          .rand(fanOut)
+          .mul(2 * bound)
+          .sub(bound)
+          .requiresGrad_(),
+      ];
     };
     const [inW, inB] = linear(D_in, H);
     const [midW, midB] = linear(H, H);

@@ -42,7 +42,9 @@ describe('leaves, grads and accumulation', () => {
     loss.backward();
     expect(() => loss.backward()).toThrow(/backward through the graph a second time/);
     expect(() => x.mul(2).backward(torch.ones(2))).toThrow(/Mismatch in shape/);
-    expect(() => torch.ones(2).sum().backward()).toThrow('element 0 of tensors does not require grad and does not have a grad_fn');
+    expect(() => torch.ones(2).sum().backward()).toThrow(
+      'element 0 of tensors does not require grad and does not have a grad_fn',
+    );
   });
 
   it('retainGraph allows a second backward', () => {
@@ -103,7 +105,9 @@ describe('grad mode, detach and .data', () => {
 
   it('in-place ops on leaves are allowed under noGrad and refused outside', () => {
     const w = torch.ones(2, { requiresGrad: true });
-    expect(() => w.add_(1)).toThrow(/a leaf Variable that requires grad is being used in an in-place operation/);
+    expect(() => w.add_(1)).toThrow(
+      /a leaf Variable that requires grad is being used in an in-place operation/,
+    );
     noGrad(() => w.add_(1));
     expect(vals(w)).toEqual([2, 2]);
   });
@@ -148,7 +152,11 @@ describe('graph inspection (seed 002)', () => {
     expect(sub.name()).toBe('SubBackward0');
     const addmm = sub.nextFunctions[0][0]!;
     expect(addmm.name()).toBe('AddmmBackward0');
-    expect(addmm.nextFunctions.map(([f]) => f?.name() ?? null)).toEqual(['AccumulateGrad', null, 'TBackward0']);
+    expect(addmm.nextFunctions.map(([f]) => f?.name() ?? null)).toEqual([
+      'AccumulateGrad',
+      null,
+      'TBackward0',
+    ]);
     expect(addmm.nextFunctions[2][0]!.nextFunctions[0][0]!.name()).toBe('AccumulateGrad');
   });
 
@@ -212,21 +220,40 @@ describe('hooks, retainGrad and autograd.grad', () => {
     const [g2] = grad(g1!.sum(), x);
     expect(vals(g2)).toEqual([6, 12, 18]);
 
-    const a = torch.tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true });
-    const b = torch.tensor([[1, 0], [2, 1]], { dtype: 'float64', requiresGrad: true });
+    const a = torch.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
+    const b = torch.tensor(
+      [
+        [1, 0],
+        [2, 1],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
     // d/da sum((a@b)^2) = 2 (a@b) b^T; its derivative w.r.t. b summed is linear in b
     const [ga] = grad(a.matmul(b).square().sum(), a, { createGraph: true });
     const [gb] = grad(ga!.sum(), b);
     expect(gb!.shape).toEqual([2, 2]);
     // check against finite differences of f(b) = sum(2 (a@b) b^T)
     const f = (bb: number[][]) => {
-      const A = [[1, 2], [3, 4]];
+      const A = [
+        [1, 2],
+        [3, 4],
+      ];
       const ab = [0, 1].map((i) => [0, 1].map((j) => A[i][0] * bb[0][j] + A[i][1] * bb[1][j]));
       let s = 0;
-      for (let i = 0; i < 2; i++) for (let k = 0; k < 2; k++) for (let j = 0; j < 2; j++) s += 2 * ab[i][j] * bb[k][j];
+      for (let i = 0; i < 2; i++)
+        for (let k = 0; k < 2; k++) for (let j = 0; j < 2; j++) s += 2 * ab[i][j] * bb[k][j];
       return s;
     };
-    const B = [[1, 0], [2, 1]];
+    const B = [
+      [1, 0],
+      [2, 1],
+    ];
     const num = [0, 1].flatMap((i) =>
       [0, 1].map((j) => {
         const p = B.map((r) => [...r]);
@@ -252,7 +279,9 @@ describe('broadcasting and views in backward', () => {
   it('flows through views and slices', () => {
     const x = torch.arange(6, undefined, 1, { dtype: 'float32' }).requiresGrad_();
     const v = x.view(2, 3).t().index(null, 1);
-    v.mul(torch.tensor([10, 20, 30], { dtype: 'float32' })).sum().backward();
+    v.mul(torch.tensor([10, 20, 30], { dtype: 'float32' }))
+      .sum()
+      .backward();
     expect(vals(x.grad)).toEqual([0, 0, 0, 10, 20, 30]);
   });
 

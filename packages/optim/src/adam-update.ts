@@ -68,7 +68,16 @@ export function adamUpdate(
   const vmax = amsgrad ? state.maxExpAvgSq! : null;
   if (fusable(p, grad, state.expAvg, state.expAvgSq, vmax)) {
     // one op computing what the sequence below computes
-    adamStep_(p, grad, state.expAvg, state.expAvgSq, vmax, { lr, beta1, beta2, eps, weightDecay, decoupled, maximize, step });
+    adamStep_(p, grad, state.expAvg, state.expAvgSq, vmax, {
+      lr,
+      beta1,
+      beta2,
+      eps,
+      weightDecay,
+      decoupled,
+      maximize,
+      step,
+    });
     return;
   }
   let eff: ReturnType<typeof effectiveGrad>;

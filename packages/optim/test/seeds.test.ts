@@ -1,7 +1,7 @@
 import { noGrad } from '@torchlet/autograd';
 import * as nn from '@torchlet/nn';
-import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import * as torch from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
 import { Adam, SGD } from '../src/index.js';
 
@@ -102,7 +102,8 @@ describe('seed 003 with nn and optim', () => {
       forward(x: Tensor): Tensor {
         let hRelu = this.inputLinear.call(x).clamp(0);
         // the same middle layer 0 to 3 times: control flow and weight sharing
-        for (let k = 0; k < this.depths[this.step++ % 500]; k++) hRelu = this.middleLinear.call(hRelu).clamp(0);
+        for (let k = 0; k < this.depths[this.step++ % 500]; k++)
+          hRelu = this.middleLinear.call(hRelu).clamp(0);
         return this.outputLinear.call(hRelu);
       }
     }

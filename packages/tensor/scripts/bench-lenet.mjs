@@ -3,8 +3,12 @@
 // Configurations: simd on/off (setSimdEnabled) x storage pool on/off (CONFIGS=simd+pool,js to pick).
 // TIDY=1 runs each step inside torch.tidy(), releasing its tensors deterministically (without it,
 // the forward activations are only freed by FinalizationRegistry callbacks, which never run inside a
-// synchronous loop, so every step allocates fresh memory). Build tensor, autograd and nn first:
-//   pnpm --filter @torchlet/tensor --filter @torchlet/autograd --filter @torchlet/nn build
+// synchronous loop, so every step allocates fresh memory). OPTIM=adam or OPTIM=sgd updates with
+// @torchlet/optim (Adam lr 1e-3 as apps/trainer's LeNet recipe, or SGD momentum 0.9: one fused op
+// per parameter) instead of the inline momentum update. With SIMD on, CPU storages live in the wasm
+// heap (src/cpu/simd/heap.ts), which reuses freed blocks whether or not the array pool is on. Build
+// tensor, autograd and nn (and optim) first:
+//   pnpm --filter @torchlet/tensor --filter @torchlet/autograd --filter @torchlet/nn --filter @torchlet/optim build
 
 import { noGrad } from '../../autograd/dist/index.js';
 import * as nn from '../../nn/dist/index.js';
@@ -39,6 +43,14 @@ const x = torch.randn(B, 1, 28, 28);
 const y = torch.randint(0, 10, [B]);
 const params = net.parameters();
 const mom = params.map((p) => torch.zerosLike(p));
+const which = process.env.OPTIM;
+const optim = which ? await import('../../optim/dist/index.js') : null;
+const opt =
+  which === 'adam'
+    ? new optim.Adam(params, { lr: 1e-3 })
+    : which === 'sgd'
+      ? new optim.SGD(params, { lr: 0.01, momentum: 0.9 })
+      : null;
 const prof = {};
 const T = (k, f) => {
   const t0 = performance.now();
@@ -51,12 +63,14 @@ function step0() {
   T('zero', () => net.zeroGrad());
   T('bwd', () => loss.backward());
   T('opt', () =>
-    noGrad(() =>
-      params.forEach((p, i) => {
-        mom[i].mul_(0.9).add_(p.grad);
-        p.sub_(mom[i].mul(0.01));
-      }),
-    ),
+    opt
+      ? opt.step()
+      : noGrad(() =>
+          params.forEach((p, i) => {
+            mom[i].mul_(0.9).add_(p.grad);
+            p.sub_(mom[i].mul(0.01));
+          }),
+        ),
   );
   loss.dispose();
 }

@@ -184,7 +184,14 @@ export interface Backend {
   /** One SGD update of p (and its momentum buffer) in place; all views contiguous, of one shape. */
   sgdStep?(p: TensorView, g: TensorView, buf: TensorView | null, c: SgdStepConsts): void;
   /** One Adam/AdamW update of p and its moments in place; all views contiguous, of one shape. */
-  adamStep?(p: TensorView, g: TensorView, m: TensorView, v: TensorView, vmax: TensorView | null, c: AdamStepConsts): void;
+  adamStep?(
+    p: TensorView,
+    g: TensorView,
+    m: TensorView,
+    v: TensorView,
+    vmax: TensorView | null,
+    c: AdamStepConsts,
+  ): void;
 }
 
 /**
@@ -232,10 +239,7 @@ export function registerBackend(backend: Backend): void {
 export function getBackend(device: Device): Backend {
   const b = backends.get(device);
   if (!b) {
-    const hint =
-      device === 'webgpu'
-        ? " Import '@torchlet/webgpu' and `await initWebGPU()` first."
-        : '';
+    const hint = device === 'webgpu' ? " Import '@torchlet/webgpu' and `await initWebGPU()` first." : '';
     throw new DeviceError(`device '${device}' is not available.${hint}`);
   }
   return b;

@@ -1,5 +1,5 @@
+import { fmtShape, ValueError } from './errors.js';
 import { tidy } from './memory.js';
-import { ValueError, fmtShape } from './errors.js';
 import type { Tensor } from './tensor.js';
 
 /** One call of a named op. Scalars and options live in attrs; tensors in inputs. */
@@ -44,7 +44,10 @@ export function dispatch<R extends OpOutput = Tensor>(
   const impl = impls.get(name);
   if (!impl) throw new Error(`op '${name}' is not registered`);
   for (const t of inputs) {
-    if (t.isDisposed) throw new ValueError(`${name}: tensor of shape ${fmtShape(t.shape)} was disposed; it cannot be used any more`);
+    if (t.isDisposed)
+      throw new ValueError(
+        `${name}: tensor of shape ${fmtShape(t.shape)} was disposed; it cannot be used any more`,
+      );
   }
   // Temporaries an implementation creates (kernel views, composite intermediates) are released when
   // it returns, not whenever the garbage collector runs: device memory must stay flat.

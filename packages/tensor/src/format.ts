@@ -21,7 +21,11 @@ function halfEven(v: number, digits: number, fmt: (x: number, d: number) => stri
   if (!exact.startsWith(mant) || !/^0*$/.test(exact.slice(mant.length))) return s; // not exactly halfway
   const down = mant.slice(0, -1);
   if (Number(down.replace('.', '').slice(-1)) % 2 === 1) return s; // odd: rounding up gives the even digit
-  return (v < 0 ? '-' : '') + (down.endsWith('.') ? down.slice(0, -1) : down) + (exp === undefined ? '' : `e${exp}`);
+  return (
+    (v < 0 ? '-' : '') +
+    (down.endsWith('.') ? down.slice(0, -1) : down) +
+    (exp === undefined ? '' : `e${exp}`)
+  );
 }
 
 function fixed(v: number, precision: number): string {
@@ -44,7 +48,8 @@ class Formatter {
     values: ArrayLike<number>,
   ) {
     if (!floating) {
-      for (let i = 0; i < values.length; i++) this.maxWidth = Math.max(this.maxWidth, this.plain(values[i]).length);
+      for (let i = 0; i < values.length; i++)
+        this.maxWidth = Math.max(this.maxWidth, this.plain(values[i]).length);
       return;
     }
     const finite: number[] = [];
@@ -101,7 +106,8 @@ function summarized(data: TypedArray, shape: readonly number[], summarize: boole
       return;
     }
     const n = shape[d];
-    const idx = summarize && n > 2 * edgeitems ? [...range(0, edgeitems), ...range(n - edgeitems, n)] : range(0, n);
+    const idx =
+      summarize && n > 2 * edgeitems ? [...range(0, edgeitems), ...range(n - edgeitems, n)] : range(0, n);
     for (const i of idx) walk(d + 1, base + i * strides[d]);
   };
   walk(0, 0);
@@ -112,7 +118,14 @@ function range(a: number, b: number): number[] {
   return Array.from({ length: b - a }, (_, i) => a + i);
 }
 
-function body(data: TypedArray, shape: readonly number[], base: number, indent: number, summarize: boolean, f: Formatter): string {
+function body(
+  data: TypedArray,
+  shape: readonly number[],
+  base: number,
+  indent: number,
+  summarize: boolean,
+  f: Formatter,
+): string {
   const { edgeitems, linewidth } = printOptions;
   const dim = shape.length;
   if (dim === 0) return f.format(data[base]);
@@ -123,14 +136,20 @@ function body(data: TypedArray, shape: readonly number[], base: number, indent: 
     const elementLength = f.maxWidth + 2;
     const perLine = Math.max(1, Math.floor((linewidth - indent) / elementLength));
     const items = cut
-      ? [...range(0, edgeitems).map((i) => f.format(data[base + i])), ' ...', ...range(n - edgeitems, n).map((i) => f.format(data[base + i]))]
+      ? [
+          ...range(0, edgeitems).map((i) => f.format(data[base + i])),
+          ' ...',
+          ...range(n - edgeitems, n).map((i) => f.format(data[base + i])),
+        ]
       : range(0, n).map((i) => f.format(data[base + i]));
     const lines: string[] = [];
     for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));
     return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
   }
   const sub = (i: number) => body(data, shape.slice(1), base + i * stride, indent + 1, summarize, f);
-  const slices = cut ? [...range(0, edgeitems).map(sub), '...', ...range(n - edgeitems, n).map(sub)] : range(0, n).map(sub);
+  const slices = cut
+    ? [...range(0, edgeitems).map(sub), '...', ...range(n - edgeitems, n).map(sub)]
+    : range(0, n).map(sub);
   return `[${slices.join(`,${'\n'.repeat(dim - 1)}${' '.repeat(indent + 1)}`)}]`;
 }
 

@@ -13,70 +13,138 @@ import type { Tensor } from './tensor.js';
 
 registerBackend(cpuBackend);
 
-export { Tensor, setAutogradHooks } from './tensor.js';
-export type { AutogradHooks, GradFn, TensorData } from './tensor.js';
-export type { DType, TypedArray } from './dtype.js';
-export { isFloat, promoteTypes } from './dtype.js';
-export * from './errors.js';
 export {
-  type Backend,
-  type Device,
-  type Storage,
-  type TensorView,
-  type UnaryOp,
-  type BinaryOp,
-  type ReduceOp,
+  type AdamStepConsts,
   type ArgReduceOp,
+  type Backend,
+  type BinaryOp,
   type Conv2dParams,
+  type Device,
+  getBackend,
+  getDefaultDevice,
+  hasBackend,
+  type MemoryInfo,
   type Pool2dParams,
   type RandomKey,
   type RandomKind,
-  type MemoryInfo,
-  type SgdStepConsts,
-  type AdamStepConsts,
+  type ReduceOp,
   registerBackend,
-  getBackend,
-  hasBackend,
+  type SgdStepConsts,
+  type Storage,
   setDefaultDevice,
-  getDefaultDevice,
+  type TensorView,
+  type UnaryOp,
 } from './backend.js';
-export { dispatch, registerOp, registeredOps, setDispatchLayer, getDispatchLayer, type DispatchLayer, type OpImpl, type OpOutput } from './dispatcher.js';
-export { tidy, keep, numLiveTensors } from './memory.js';
-export { manualSeed, initialSeed, getRngState, setRngState, hostUniform, philoxBlock } from './random.js';
-export { setPrintOptions, printOptions } from './format.js';
-export { broadcastShapes, contiguousStrides, numel as shapeNumel } from './shape.js';
-export { setNumThreads, getNumThreads, gemmBackendInfo } from './cpu/gemm/index.js';
 export { cpuBackend } from './cpu/backend.js';
-
-export type { CreateOptions, NestedArray } from './ops/creation.js';
-export { tensor, full, arange, linspace, eye, randint, randperm, zerosLike, onesLike, fullLike, emptyLike, randLike, randnLike, fillRandom_ } from './ops/creation.js';
-export type { Scalar, TensorOrScalar } from './ops/elementwise.js';
-export { add, sub, where, clamp, maskedFill, toDtype, unary, binary, thresholdBackward } from './ops/elementwise.js';
-export { view, reshape, flatten, unflatten, permute, transpose, t, expand, squeeze, unsqueeze, slice, narrow, select, index, clone, contiguous, flip, cat, stack, split, chunk } from './ops/views.js';
-export type { IndexSpec } from './ops/views.js';
-export { sum, mean, prod, amax, amin, argmax, argmin, maxDim, minDim, variance as var, std, logsumexp } from './ops/reduce.js';
-export type { Dims, ValuesIndices, VarOptions } from './ops/reduce.js';
-export { matmul, mm, bmm, dot, addmm } from './ops/linalg.js';
+export { gemmBackendInfo, getNumThreads, setNumThreads } from './cpu/gemm/index.js';
 export {
-  conv2dRaw,
-  conv2dParams,
-  conv2dBackwardInput,
-  conv2dBackwardWeight,
-  maxPool2d,
-  maxPool2dWithIndices,
-  maxPool2dBackward,
-  avgPool2d,
-  avgPool2dBackward,
+  type DispatchLayer,
+  dispatch,
+  getDispatchLayer,
+  type OpImpl,
+  type OpOutput,
+  registeredOps,
+  registerOp,
+  setDispatchLayer,
+} from './dispatcher.js';
+export type { DType, TypedArray } from './dtype.js';
+export { isFloat, promoteTypes } from './dtype.js';
+export * from './errors.js';
+export { printOptions, setPrintOptions } from './format.js';
+export { keep, numLiveTensors, tidy } from './memory.js';
+export type { Conv2dOptions, IntOrPair, Pool2dOptions } from './ops/conv.js';
+export {
   adaptiveAvgPool2d,
   adaptiveAvgPool2dBackward,
+  avgPool2d,
+  avgPool2dBackward,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  conv2dParams,
+  conv2dRaw,
+  maxPool2d,
+  maxPool2dBackward,
+  maxPool2dWithIndices,
   pool2dParams,
 } from './ops/conv.js';
-export type { Conv2dOptions, Pool2dOptions, IntOrPair } from './ops/conv.js';
-export { conv2d, softmax, logSoftmax, gather, scatterAdd, indexSelect, oneHot, pad } from './ops/nn.js';
-export type { PadMode } from './ops/nn.js';
+export type { CreateOptions, NestedArray } from './ops/creation.js';
+export {
+  arange,
+  emptyLike,
+  eye,
+  fillRandom_,
+  full,
+  fullLike,
+  linspace,
+  onesLike,
+  randint,
+  randLike,
+  randnLike,
+  randperm,
+  tensor,
+  zerosLike,
+} from './ops/creation.js';
 export { toAsync } from './ops/device.js';
-export { sgdStep_, adamStep_, type SgdStepOptions, type AdamStepOptions } from './ops/optim.js';
-export { empty as emptyOn, broadcastView } from './ops/util.js';
+export type { Scalar, TensorOrScalar } from './ops/elementwise.js';
+export {
+  add,
+  binary,
+  clamp,
+  maskedFill,
+  sub,
+  thresholdBackward,
+  toDtype,
+  unary,
+  where,
+} from './ops/elementwise.js';
+export { addmm, bmm, dot, matmul, mm } from './ops/linalg.js';
+export type { PadMode } from './ops/nn.js';
+export { conv2d, gather, indexSelect, logSoftmax, oneHot, pad, scatterAdd, softmax } from './ops/nn.js';
+export { type AdamStepOptions, adamStep_, type SgdStepOptions, sgdStep_ } from './ops/optim.js';
+export type { Dims, ValuesIndices, VarOptions } from './ops/reduce.js';
+export {
+  amax,
+  amin,
+  argmax,
+  argmin,
+  logsumexp,
+  maxDim,
+  mean,
+  minDim,
+  prod,
+  std,
+  sum,
+  variance as var,
+} from './ops/reduce.js';
+export { broadcastView, empty as emptyOn } from './ops/util.js';
+export type { IndexSpec } from './ops/views.js';
+export {
+  cat,
+  chunk,
+  clone,
+  contiguous,
+  expand,
+  flatten,
+  flip,
+  index,
+  narrow,
+  permute,
+  reshape,
+  select,
+  slice,
+  split,
+  squeeze,
+  stack,
+  t,
+  transpose,
+  unflatten,
+  unsqueeze,
+  view,
+} from './ops/views.js';
+export { getRngState, hostUniform, initialSeed, manualSeed, philoxBlock, setRngState } from './random.js';
+export { broadcastShapes, contiguousStrides, numel as shapeNumel } from './shape.js';
+export type { AutogradHooks, GradFn, TensorData } from './tensor.js';
+export { setAutogradHooks, Tensor } from './tensor.js';
 
 type ShapeAndOptions = (number | readonly number[] | C.CreateOptions)[];
 

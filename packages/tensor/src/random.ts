@@ -90,7 +90,8 @@ export const generator = new Generator();
 
 /** Seeds the one global generator: the same seed gives the same numbers. */
 export function manualSeed(seed: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`manualSeed: seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new RangeError(`manualSeed: seed must be a non-negative integer, got ${seed}`);
   generator.seed = seed;
   generator.offset = 0;
 }

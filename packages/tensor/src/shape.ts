@@ -1,4 +1,4 @@
-import { IndexError, ShapeError, fmtShape } from './errors.js';
+import { fmtShape, IndexError, ShapeError } from './errors.js';
 
 export type Shape = readonly number[];
 
@@ -31,13 +31,19 @@ export function isContiguous(shape: Shape, strides: readonly number[]): boolean 
 export function normalizeDim(op: string, dim: number, rank: number): number {
   const r = Math.max(rank, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
-    throw new IndexError(`${op}: dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`);
+    throw new IndexError(
+      `${op}: dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`,
+    );
   }
   return dim < 0 ? dim + r : dim;
 }
 
 /** Normalizes a dim or list of dims (undefined = all dims), sorted and de-duplicated. */
-export function normalizeDims(op: string, dims: number | readonly number[] | undefined | null, rank: number): number[] {
+export function normalizeDims(
+  op: string,
+  dims: number | readonly number[] | undefined | null,
+  rank: number,
+): number[] {
   if (dims === undefined || dims === null) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => normalizeDim(op, d, rank));
@@ -89,11 +95,15 @@ export function inferShape(op: string, shape: readonly number[], total: number, 
   const out = [...shape];
   if (infer >= 0) {
     if (known === 0 || total % known !== 0) {
-      throw new ShapeError(`${op}: shape '${fmtShape(shape)}' is invalid for input of size ${total} (shape ${fmtShape(from)})`);
+      throw new ShapeError(
+        `${op}: shape '${fmtShape(shape)}' is invalid for input of size ${total} (shape ${fmtShape(from)})`,
+      );
     }
     out[infer] = total / known;
   } else if (known !== total) {
-    throw new ShapeError(`${op}: shape '${fmtShape(shape)}' is invalid for input of size ${total} (shape ${fmtShape(from)})`);
+    throw new ShapeError(
+      `${op}: shape '${fmtShape(shape)}' is invalid for input of size ${total} (shape ${fmtShape(from)})`,
+    );
   }
   return out;
 }

@@ -1,8 +1,8 @@
-import type { Device, Storage } from './backend.js';
+import type { BinaryOp, Device, Storage, UnaryOp } from './backend.js';
 import { parseDevice } from './backend.js';
-import type { BinaryOp, UnaryOp } from './backend.js';
-import { type DType, type TypedArray, isFloat } from './dtype.js';
+import { type DType, isFloat, type TypedArray } from './dtype.js';
 import { DTypeError, TorchletError, ValueError } from './errors.js';
+import { formatTensor } from './format.js';
 import { trackTensor, untrackTensor } from './memory.js';
 import type { Conv2dOptions } from './ops/conv.js';
 import * as C from './ops/creation.js';
@@ -12,7 +12,6 @@ import * as N from './ops/nn.js';
 import * as R from './ops/reduce.js';
 import * as V from './ops/views.js';
 import { isContiguous, numel } from './shape.js';
-import { formatTensor } from './format.js';
 
 /** A node of the autograd graph, as the autograd package records it (PyTorch's grad_fn). */
 export interface GradFn {
@@ -23,7 +22,11 @@ export interface GradFn {
 
 /** What the autograd package plugs into Tensor; the tensor package itself has no derivatives. */
 export interface AutogradHooks {
-  backward(t: Tensor, gradient: Tensor | undefined, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] }): void;
+  backward(
+    t: Tensor,
+    gradient: Tensor | undefined,
+    opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] },
+  ): void;
   retainGrad(t: Tensor): void;
   registerHook(t: Tensor, hook: (grad: Tensor) => Tensor | undefined | void): () => void;
 }
@@ -35,7 +38,10 @@ export function setAutogradHooks(hooks: AutogradHooks | null): void {
 }
 
 function needAutograd(op: string): AutogradHooks {
-  if (!autograd) throw new TorchletError(`${op}: autograd is not loaded; import '@torchlet/autograd' (or '@torchlet/nn', which does) first`);
+  if (!autograd)
+    throw new TorchletError(
+      `${op}: autograd is not loaded; import '@torchlet/autograd' (or '@torchlet/nn', which does) first`,
+    );
   return autograd;
 }
 
@@ -136,10 +142,14 @@ export class Tensor {
 
   requiresGrad_(requiresGrad = true): this {
     if (requiresGrad && !isFloat(this.dtype)) {
-      throw new DTypeError(`requiresGrad_: only Tensors of floating point dtype can require gradients (got ${this.dtype})`);
+      throw new DTypeError(
+        `requiresGrad_: only Tensors of floating point dtype can require gradients (got ${this.dtype})`,
+      );
     }
     if (!requiresGrad && this.gradFn !== null) {
-      throw new TorchletError("requiresGrad_: you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use detach().");
+      throw new TorchletError(
+        "requiresGrad_: you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use detach().",
+      );
     }
     this._requiresGrad = requiresGrad;
     return this;
@@ -151,7 +161,10 @@ export class Tensor {
     this._requiresGrad = fn !== null || this._requiresGrad;
   }
 
-  backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {}): void {
+  backward(
+    gradient?: Tensor,
+    opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {},
+  ): void {
     needAutograd('backward').backward(this, gradient, opts);
   }
 
@@ -179,8 +192,7 @@ export class Tensor {
    * It is also callable, so `await t.data()` reads the values as everywhere else in Torchlet.
    */
   get data(): TensorData {
-    const self = this;
-    const fn = (() => self.read()) as unknown as TensorData;
+    const fn = (() => this.read()) as unknown as TensorData;
     // The alias inherits storage, shape and strides from this tensor (no extra storage reference, so
     // `await t.data()` creates nothing to release) and has its own, empty autograd state.
     Object.setPrototypeOf(fn, this);
@@ -217,7 +229,8 @@ export class Tensor {
   dataSync(): TypedArray {
     this.assertLive();
     const backend = this.storage.backend;
-    if (!backend.readSync) throw new TorchletError(`dataSync: tensors on '${this.device}' must be read with await t.data()`);
+    if (!backend.readSync)
+      throw new TorchletError(`dataSync: tensors on '${this.device}' must be read with await t.data()`);
     const c = this.contiguousCopy();
     try {
       return backend.readSync(c.storage, c.offset, c.numel());
@@ -227,7 +240,8 @@ export class Tensor {
   }
 
   private checkItem(): void {
-    if (this.numel() !== 1) throw new ValueError(`item: a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
+    if (this.numel() !== 1)
+      throw new ValueError(`item: a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
   }
 
   async item(): Promise<number> {
@@ -286,7 +300,8 @@ export class Tensor {
   // ---- device and dtype ----
   /** to('webgpu'), to('float64'), or to({device, dtype}). */
   to(target: Device | DType | string | { device?: Device | string; dtype?: DType }): Tensor {
-    const opts = typeof target === 'string' ? (isDType(target) ? { dtype: target } : { device: target }) : target;
+    const opts =
+      typeof target === 'string' ? (isDType(target) ? { dtype: target } : { device: target }) : target;
     let out: Tensor = this;
     if (opts.device !== undefined) {
       const device = parseDevice(opts.device);
@@ -488,7 +503,8 @@ export class Tensor {
     return this;
   }
   clamp_(min?: number | null, max?: number | null): this {
-    if ((min ?? null) === null && (max ?? null) === null) throw new ValueError("clamp_: at least one of 'min' or 'max' must not be None");
+    if ((min ?? null) === null && (max ?? null) === null)
+      throw new ValueError("clamp_: at least one of 'min' or 'max' must not be None");
     E.unaryInplace('clamp', this, [min ?? Number.NEGATIVE_INFINITY, max ?? Number.POSITIVE_INFINITY]);
     return this;
   }
@@ -614,7 +630,12 @@ export class Tensor {
     return V.transpose(this, -2, -1);
   }
   get T(): Tensor {
-    return this.dim() < 2 ? this : V.permute(this, this.shape.map((_, i) => this.dim() - 1 - i));
+    return this.dim() < 2
+      ? this
+      : V.permute(
+          this,
+          this.shape.map((_, i) => this.dim() - 1 - i),
+        );
   }
 
   // ---- views ----

@@ -60,7 +60,14 @@ function forEachTerm(g: Geo, p: Conv2dParams, f: (xi: number, wi: number, yi: nu
     }
 }
 
-export function refConv2d(x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | null, xs: number[], ws: number[], p: Conv2dParams): Ref {
+export function refConv2d(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  xs: number[],
+  ws: number[],
+  p: Conv2dParams,
+): Ref {
   const g = convGeometry(xs, ws, p);
   const len = g.N * g.O * g.OH * g.OW;
   const value = new Float64Array(len);
@@ -79,7 +86,13 @@ export function refConv2d(x: ArrayLike<number>, w: ArrayLike<number>, bias: Arra
   return { value, scale };
 }
 
-export function refConv2dBackwardInput(dy: ArrayLike<number>, w: ArrayLike<number>, xs: number[], ws: number[], p: Conv2dParams): Ref {
+export function refConv2dBackwardInput(
+  dy: ArrayLike<number>,
+  w: ArrayLike<number>,
+  xs: number[],
+  ws: number[],
+  p: Conv2dParams,
+): Ref {
   const g = convGeometry(xs, ws, p);
   const value = new Float64Array(g.N * g.C * g.H * g.W);
   const scale = new Float64Array(value.length);
@@ -91,7 +104,13 @@ export function refConv2dBackwardInput(dy: ArrayLike<number>, w: ArrayLike<numbe
   return { value, scale };
 }
 
-export function refConv2dBackwardWeight(dy: ArrayLike<number>, x: ArrayLike<number>, xs: number[], ws: number[], p: Conv2dParams): Ref {
+export function refConv2dBackwardWeight(
+  dy: ArrayLike<number>,
+  x: ArrayLike<number>,
+  xs: number[],
+  ws: number[],
+  p: Conv2dParams,
+): Ref {
   const g = convGeometry(xs, ws, p);
   const value = new Float64Array(ws.reduce((a, b) => a * b, 1));
   const scale = new Float64Array(value.length);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conv2dParams, TensorView } from '../src/backend.js';
 import { cpuBackend } from '../src/cpu/backend.js';
+import { DCONV_BWW, DCONV_BWWC, DCONV_FWD, DCONV_FWDC } from '../src/cpu/simd/emit-dconv.js';
 import {
   directConv2d,
   directConv2dBackwardWeight,
@@ -15,7 +16,6 @@ import {
   setDirectConv,
   simdAvailable,
 } from '../src/cpu/simd/index.js';
-import { DCONV_BWW, DCONV_BWWC, DCONV_FWD, DCONV_FWDC } from '../src/cpu/simd/emit-dconv.js';
 import { convGeometry, expectNear, refConv2d, refConv2dBackwardWeight } from './conv-reference.js';
 
 let seed = 12345;
@@ -37,7 +37,14 @@ const strides = (shape: number[]) => {
 function view(shape: number[], offset: number, fill?: number): TensorView & { data: Float32Array } {
   const data = new Float32Array(offset + numel(shape) + 5);
   for (let i = 0; i < data.length; i++) data[i] = fill ?? (rand() - 0.5) * 4;
-  const storage = { backend: cpuBackend, dtype: 'float32' as const, length: data.length, data, version: 0, refs: 1 };
+  const storage = {
+    backend: cpuBackend,
+    dtype: 'float32' as const,
+    length: data.length,
+    data,
+    version: 0,
+    refs: 1,
+  };
   return { storage, shape, strides: strides(shape), offset, dtype: 'float32', data };
 }
 const vals = (v: TensorView & { data: Float32Array }) => v.data.subarray(v.offset, v.offset + numel(v.shape));
@@ -76,7 +83,10 @@ describe.skipIf(!simdAvailable())('direct convolution kernels', () => {
     setDirectConv('auto');
   });
 
-  const fwdPlans = [...DCONV_FWD.map(([a, b]) => `wide:${a}x${b}`), ...DCONV_FWDC.map(([a, b]) => `cl:${a}x${b}`)];
+  const fwdPlans = [
+    ...DCONV_FWD.map(([a, b]) => `wide:${a}x${b}`),
+    ...DCONV_FWDC.map(([a, b]) => `cl:${a}x${b}`),
+  ];
   const bwwPlans = [
     ...DCONV_BWW.flatMap(([a, b]) => [`rows:${a}x${b}`, `wide:${a}x${b}`]),
     ...DCONV_BWWC.map(([a, b]) => `cl:${a}x${b}`),
@@ -196,15 +206,23 @@ describe.skipIf(!simdAvailable())('direct convolution kernels', () => {
     for (const [xs, ws, p] of lenet) {
       const g = convGeometry(xs, ws, p);
       expect(directConv2d(rt, view(xs, 0), view(ws, 0), null, view([g.N, g.O, g.OH, g.OW], 0), p)).toBe(true);
-      expect(directConv2dBackwardWeight(rt, view([g.N, g.O, g.OH, g.OW], 0), view(xs, 0), view(ws, 0), p)).toBe(true);
+      expect(
+        directConv2dBackwardWeight(rt, view([g.N, g.O, g.OH, g.OW], 0), view(xs, 0), view(ws, 0), p),
+      ).toBe(true);
     }
     const grouped = { ...params({}), groups: 2 };
-    expect(directConv2d(rt, view([1, 4, 6, 6], 0), view([4, 2, 3, 3], 0), null, view([1, 4, 4, 4], 0), grouped)).toBe(false);
+    expect(
+      directConv2d(rt, view([1, 4, 6, 6], 0), view([4, 2, 3, 3], 0), null, view([1, 4, 4, 4], 0), grouped),
+    ).toBe(false);
     // 64 channels of 66 x 66: one sample's padded input is over 1 MiB
     const big = params({ padding: [1, 1] });
-    expect(directConv2d(rt, view([1, 64, 64, 64], 0), view([8, 64, 3, 3], 0), null, view([1, 8, 64, 64], 0), big)).toBe(false);
+    expect(
+      directConv2d(rt, view([1, 64, 64, 64], 0), view([8, 64, 3, 3], 0), null, view([1, 8, 64, 64], 0), big),
+    ).toBe(false);
     setDirectConv('never');
-    expect(directConv2d(rt, view([1, 1, 8, 8], 0), view([2, 1, 3, 3], 0), null, view([1, 2, 6, 6], 0), params({}))).toBe(false);
+    expect(
+      directConv2d(rt, view([1, 1, 8, 8], 0), view([2, 1, 3, 3], 0), null, view([1, 2, 6, 6], 0), params({})),
+    ).toBe(false);
     setDirectConv('auto');
   });
 });

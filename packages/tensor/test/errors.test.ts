@@ -474,20 +474,45 @@ describe('value errors: wrong use of the API', () => {
 describe('bool arithmetic', () => {
   it('refuses subtracting bool tensors like PyTorch', () => {
     expect(() => torch.tensor([true]).sub(torch.tensor([true]))).toThrow(torch.DTypeError);
-    expect(() => torch.tensor([true]).sub(true)).toThrow(/Subtraction, the `-` operator, with two bool tensors is not supported/);
+    expect(() => torch.tensor([true]).sub(true)).toThrow(
+      /Subtraction, the `-` operator, with two bool tensors is not supported/,
+    );
   });
 
   it('relu of huge float64 values does not overflow', () => {
-    expect(Array.from(torch.tensor([1.7e308, -1.7e308], { dtype: 'float64' }).relu().dataSync())).toEqual([1.7e308, 0]);
+    expect(Array.from(torch.tensor([1.7e308, -1.7e308], { dtype: 'float64' }).relu().dataSync())).toEqual([
+      1.7e308, 0,
+    ]);
   });
 });
 
 describe('max pooling with several NaNs in a window', () => {
   it('picks the first NaN on every path (general 3x3 window and the 2x2 fast path)', () => {
-    const x = torch.tensor([[[[1, 2, 3], [4, Number.NaN, 6], [Number.NaN, 8, 9]]]], { dtype: 'float32' });
+    const x = torch.tensor(
+      [
+        [
+          [
+            [1, 2, 3],
+            [4, Number.NaN, 6],
+            [Number.NaN, 8, 9],
+          ],
+        ],
+      ],
+      { dtype: 'float32' },
+    );
     const [, idx3] = torch.maxPool2dWithIndices(x, 3);
     expect(Array.from(idx3.dataSync())).toEqual([4]);
-    const y = torch.tensor([[[[1, Number.NaN], [Number.NaN, 4]]]], { dtype: 'float32' });
+    const y = torch.tensor(
+      [
+        [
+          [
+            [1, Number.NaN],
+            [Number.NaN, 4],
+          ],
+        ],
+      ],
+      { dtype: 'float32' },
+    );
     const [, idx2] = torch.maxPool2dWithIndices(y, 2);
     expect(Array.from(idx2.dataSync())).toEqual([1]);
   });

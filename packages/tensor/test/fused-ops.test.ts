@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpuBackend } from '../src/cpu/backend.js';
 import { setSimdEnabled, setSimdMinElements } from '../src/cpu/simd/index.js';
-import * as torch from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import * as torch from '../src/index.js';
 
 let seed = 777;
 function rand(): number {
@@ -33,7 +33,8 @@ function expectBits(got: Tensor, want: Tensor, what: string): void {
   const g = got.dataSync();
   const w = want.dataSync();
   expect(g.length).toBe(w.length);
-  for (let i = 0; i < g.length; i++) if (!Object.is(g[i], w[i])) throw new Error(`${what} @${i}: ${g[i]} vs ${w[i]}`);
+  for (let i = 0; i < g.length; i++)
+    if (!Object.is(g[i], w[i])) throw new Error(`${what} @${i}: ${g[i]} vs ${w[i]}`);
 }
 
 /** Runs fn with a backend method removed (the op's fallback path). */
@@ -80,13 +81,19 @@ describe('thresholdBackward', () => {
     const x = make(80, 'float32', true).view([8, 10]).slice(0, 1, 7).t();
     expectBits(torch.thresholdBackward(g, x, 0), torch.where(x.le(0), 0, g), 'strided');
     const f32 = { dtype: 'float32' } as const;
-    const r = torch.thresholdBackward(torch.tensor([1, 2, 3, 4], f32), torch.tensor([Number.NaN, 0, -0, 1e-30], f32), 0);
+    const r = torch.thresholdBackward(
+      torch.tensor([1, 2, 3, 4], f32),
+      torch.tensor([Number.NaN, 0, -0, 1e-30], f32),
+      0,
+    );
     expect([...r.dataSync()]).toEqual([1, 0, 0, 4]);
   });
 
   it('checks shapes and dtypes', () => {
     expect(() => torch.thresholdBackward(torch.zeros([2]), torch.zeros([3]), 0)).toThrow(/one shape/);
-    expect(() => torch.thresholdBackward(torch.zeros([2]), torch.zeros([2], { dtype: 'float64' }), 0)).toThrow(/dtype/);
+    expect(() =>
+      torch.thresholdBackward(torch.zeros([2]), torch.zeros([2], { dtype: 'float64' }), 0),
+    ).toThrow(/dtype/);
   });
 });
 
@@ -101,7 +108,10 @@ const SGD: Opts<torch.SgdStepOptions>[] = [
   { name: 'momentum, maximize', o: { lr: 0.01, momentum: 0.9, maximize: true } },
   { name: 'momentum, dampening', o: { lr: 0.01, momentum: 0.9, dampening: 0.1 } },
   { name: 'momentum, dampening, maximize', o: { lr: 0.01, momentum: 0.9, dampening: 0.25, maximize: true } },
-  { name: 'momentum, weight decay, maximize', o: { lr: 0.01, momentum: 0.5, weightDecay: 0.1, maximize: true } },
+  {
+    name: 'momentum, weight decay, maximize',
+    o: { lr: 0.01, momentum: 0.5, weightDecay: 0.1, maximize: true },
+  },
   { name: 'float32 scalars', o: { lr: 0.5, momentum: 0.75, dampening: 0.5 } },
 ];
 
@@ -109,12 +119,24 @@ const ADAM: Opts<Omit<torch.AdamStepOptions, 'step'> & { amsgrad?: boolean }>[] 
   { name: 'plain', o: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 } },
   { name: 'maximize', o: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, maximize: true } },
   { name: 'L2', o: { lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1 } },
-  { name: 'L2, maximize', o: { lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1, maximize: true } },
-  { name: 'decoupled', o: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, decoupled: true } },
-  { name: 'decoupled, maximize', o: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, decoupled: true, maximize: true } },
+  {
+    name: 'L2, maximize',
+    o: { lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.1, maximize: true },
+  },
+  {
+    name: 'decoupled',
+    o: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, decoupled: true },
+  },
+  {
+    name: 'decoupled, maximize',
+    o: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, decoupled: true, maximize: true },
+  },
   { name: 'amsgrad', o: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: true } },
   { name: 'beta1 0, beta2 0', o: { lr: 1e-3, beta1: 0, beta2: 0, eps: 1e-8 } },
-  { name: 'beta1 0, maximize, amsgrad', o: { lr: 1e-3, beta1: 0, beta2: 0.5, eps: 1e-3, maximize: true, amsgrad: true } },
+  {
+    name: 'beta1 0, maximize, amsgrad',
+    o: { lr: 1e-3, beta1: 0, beta2: 0.5, eps: 1e-3, maximize: true, amsgrad: true },
+  },
 ];
 
 describe.each(['float32', 'float64'] as const)('fused optimizer steps, %s', (dtype) => {
@@ -193,9 +215,21 @@ describe('fused optimizer steps: layouts and checks', () => {
       const p = torch.randn([3]);
       const p2 = p.clone();
       const g = torch.randn([3]);
-      torch.adamStep_(p, g, torch.zeros([3]), torch.zeros([3]), null, { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, step: 1 });
+      torch.adamStep_(p, g, torch.zeros([3]), torch.zeros([3]), null, {
+        lr: 0.1,
+        beta1: 0.9,
+        beta2: 0.99,
+        eps: 1e-8,
+        step: 1,
+      });
       without('adamStep', () =>
-        torch.adamStep_(p2, g, torch.zeros([3]), torch.zeros([3]), null, { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, step: 1 }),
+        torch.adamStep_(p2, g, torch.zeros([3]), torch.zeros([3]), null, {
+          lr: 0.1,
+          beta1: 0.9,
+          beta2: 0.99,
+          eps: 1e-8,
+          step: 1,
+        }),
       );
       expectBits(p, p2, 'tiny');
     } finally {
@@ -206,10 +240,16 @@ describe('fused optimizer steps: layouts and checks', () => {
   it('checks operands', () => {
     const p = torch.zeros([4]);
     expect(() => torch.sgdStep_(p, torch.zeros([5]), null, { lr: 1 })).toThrow(/shape/);
-    expect(() => torch.sgdStep_(p, torch.zeros([4], { dtype: 'float64' }), null, { lr: 1 })).toThrow(/float32/);
-    expect(() => torch.sgdStep_(p, torch.zeros([4]), null, { lr: 1, momentum: 0.9 })).toThrow(/momentum buffer/);
-    expect(() => torch.sgdStep_(torch.zeros([4], { dtype: 'int32' }), torch.zeros([4], { dtype: 'int32' }), null, { lr: 1 })).toThrow(
-      /floating point/,
+    expect(() => torch.sgdStep_(p, torch.zeros([4], { dtype: 'float64' }), null, { lr: 1 })).toThrow(
+      /float32/,
     );
+    expect(() => torch.sgdStep_(p, torch.zeros([4]), null, { lr: 1, momentum: 0.9 })).toThrow(
+      /momentum buffer/,
+    );
+    expect(() =>
+      torch.sgdStep_(torch.zeros([4], { dtype: 'int32' }), torch.zeros([4], { dtype: 'int32' }), null, {
+        lr: 1,
+      }),
+    ).toThrow(/floating point/);
   });
 });

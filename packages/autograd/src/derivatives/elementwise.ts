@@ -1,4 +1,4 @@
-import { type Tensor, div, thresholdBackward, where } from '@torchlet/tensor';
+import { div, type Tensor, thresholdBackward, where } from '@torchlet/tensor';
 import type { TableEntry } from '../derivative.js';
 import { isScalarCall, sumTo } from './helpers.js';
 
@@ -12,10 +12,21 @@ const INV_SQRT_2PI = 0.3989422804014327;
  */
 
 type Binary = (g: Tensor, a: Tensor, b: Tensor) => [Tensor | null, Tensor | null];
-type WithScalar = (g: Tensor, x: Tensor | undefined, s: number, reverse: boolean, out: Tensor | undefined) => Tensor;
+type WithScalar = (
+  g: Tensor,
+  x: Tensor | undefined,
+  s: number,
+  reverse: boolean,
+  out: Tensor | undefined,
+) => Tensor;
 
 /** A binary op's entry: tensor-tensor formula plus the tensor-scalar one, with broadcasting undone. */
-function binary(name: string | ((a: Record<string, unknown>) => string), tt: Binary, ts: WithScalar, save: { inputs?: boolean; outputs?: boolean } = { inputs: true }): TableEntry {
+function binary(
+  name: string | ((a: Record<string, unknown>) => string),
+  tt: Binary,
+  ts: WithScalar,
+  save: { inputs?: boolean; outputs?: boolean } = { inputs: true },
+): TableEntry {
   return {
     name,
     save,
@@ -27,12 +38,21 @@ function binary(name: string | ((a: Record<string, unknown>) => string), tt: Bin
   };
 }
 
-function unary(name: string, f: (g: Tensor, x: Tensor, out: Tensor, attrs: Record<string, any>) => Tensor, save: { inputs?: boolean; outputs?: boolean }): TableEntry {
+function unary(
+  name: string,
+  f: (g: Tensor, x: Tensor, out: Tensor, attrs: Record<string, any>) => Tensor,
+  save: { inputs?: boolean; outputs?: boolean },
+): TableEntry {
   return { name, save, backward: ({ g, inputs, outputs, attrs }) => [f(g, inputs[0], outputs[0], attrs)] };
 }
 
 export const elementwise: Record<string, TableEntry> = {
-  add: binary('AddBackward0', (g) => [g, g], (g) => g, {}),
+  add: binary(
+    'AddBackward0',
+    (g) => [g, g],
+    (g) => g,
+    {},
+  ),
   sub: {
     name: (attrs) => (attrs.reverse ? 'RsubBackward1' : 'SubBackward0'),
     backward: ({ g, attrs, shapes, needs }) => {
@@ -40,7 +60,11 @@ export const elementwise: Record<string, TableEntry> = {
       return [needs[0] ? sumTo(g, shapes[0]) : null, needs[1] ? sumTo(g.neg(), shapes[1]) : null];
     },
   },
-  mul: binary('MulBackward0', (g, a, b) => [g.mul(b), g.mul(a)], (g, _x, s) => g.mul(s)),
+  mul: binary(
+    'MulBackward0',
+    (g, a, b) => [g.mul(b), g.mul(a)],
+    (g, _x, s) => g.mul(s),
+  ),
   div: binary(
     'DivBackward0',
     (g, a, b) => [g.div(b), g.neg().mul(a).div(b.mul(b))],
@@ -54,7 +78,10 @@ export const elementwise: Record<string, TableEntry> = {
       if (isScalarCall(attrs)) {
         const s = attrs.scalar as number;
         // d/dx s^x = s^x log s; PyTorch defines it as 0 where s == 0 and x >= 0
-        if (attrs.reverse) return [s === 0 ? where(inputs[0].ge(0), 0, g.mul(out).mul(-Infinity)) : g.mul(out).mul(Math.log(s))];
+        if (attrs.reverse)
+          return [
+            s === 0 ? where(inputs[0].ge(0), 0, g.mul(out).mul(-Infinity)) : g.mul(out).mul(Math.log(s)),
+          ];
         if (s === 0) return [g.mul(0)];
         return [g.mul(s).mul(inputs[0].pow(s - 1))];
       }
@@ -62,23 +89,41 @@ export const elementwise: Record<string, TableEntry> = {
       // d/da a^b = b a^(b-1); PyTorch defines it as 0 where b == 0 (also at a == 0)
       const ga = needs[0] ? sumTo(where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))), shapes[0]) : null;
       // d/db a^b = a^b log a; PyTorch defines it as 0 where a == 0 and b >= 0
-      const gb = needs[1] ? sumTo(where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())), shapes[1]) : null;
+      const gb = needs[1]
+        ? sumTo(where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())), shapes[1])
+        : null;
       return [ga, gb];
     },
   },
-  maximum: binary('MaximumBackward0', (g, a, b) => {
-    const half = where(a.eq(b), g.div(2), g);
-    return [half.maskedFill(a.lt(b), 0), half.maskedFill(a.gt(b), 0)];
-  }, (g, x, s) => where(x!.eq(s), g.div(2), g).maskedFill(x!.lt(s), 0)),
-  minimum: binary('MinimumBackward0', (g, a, b) => {
-    const half = where(a.eq(b), g.div(2), g);
-    return [half.maskedFill(a.gt(b), 0), half.maskedFill(a.lt(b), 0)];
-  }, (g, x, s) => where(x!.eq(s), g.div(2), g).maskedFill(x!.gt(s), 0)),
-  atan2: binary('Atan2Backward0', (g, a, b) => {
-    const denom = a.mul(a).add(b.mul(b));
-    return [g.mul(b).div(denom), g.mul(a).neg().div(denom)];
-  }, (g, x, s, reverse) => g.mul(reverse ? -s : s).div(x!.mul(x!).add(s * s))),
-  remainder: binary((attrs) => (isScalarCall(attrs) ? 'RemainderBackward0' : 'RemainderBackward1'), (g, a, b) => [g, g.neg().mul(a.div(b).floor())], (g, x, s, reverse) => (reverse ? g.neg().mul(div(s, x!).floor()) : g)),
+  maximum: binary(
+    'MaximumBackward0',
+    (g, a, b) => {
+      const half = where(a.eq(b), g.div(2), g);
+      return [half.maskedFill(a.lt(b), 0), half.maskedFill(a.gt(b), 0)];
+    },
+    (g, x, s) => where(x!.eq(s), g.div(2), g).maskedFill(x!.lt(s), 0),
+  ),
+  minimum: binary(
+    'MinimumBackward0',
+    (g, a, b) => {
+      const half = where(a.eq(b), g.div(2), g);
+      return [half.maskedFill(a.gt(b), 0), half.maskedFill(a.lt(b), 0)];
+    },
+    (g, x, s) => where(x!.eq(s), g.div(2), g).maskedFill(x!.gt(s), 0),
+  ),
+  atan2: binary(
+    'Atan2Backward0',
+    (g, a, b) => {
+      const denom = a.mul(a).add(b.mul(b));
+      return [g.mul(b).div(denom), g.mul(a).neg().div(denom)];
+    },
+    (g, x, s, reverse) => g.mul(reverse ? -s : s).div(x!.mul(x!).add(s * s)),
+  ),
+  remainder: binary(
+    (attrs) => (isScalarCall(attrs) ? 'RemainderBackward0' : 'RemainderBackward1'),
+    (g, a, b) => [g, g.neg().mul(a.div(b).floor())],
+    (g, x, s, reverse) => (reverse ? g.neg().mul(div(s, x!).floor()) : g),
+  ),
   where: {
     name: 'WhereBackward0',
     save: { inputs: true },
@@ -99,7 +144,11 @@ export const elementwise: Record<string, TableEntry> = {
     save: { inputs: true },
     backward: ({ g, inputs, shapes, needs }) => {
       const mask = inputs[1];
-      return [needs[0] ? sumTo(g.maskedFill(mask, 0), shapes[0]) : null, null, needs[2] ? where(mask, g, 0).sum() : null];
+      return [
+        needs[0] ? sumTo(g.maskedFill(mask, 0), shapes[0]) : null,
+        null,
+        needs[2] ? where(mask, g, 0).sum() : null,
+      ];
     },
   },
   neg: unary('NegBackward0', (g) => g.neg(), {}),
@@ -129,31 +178,68 @@ export const elementwise: Record<string, TableEntry> = {
     ],
   },
   erf: unary('ErfBackward0', (g, x) => g.mul(x.square().neg().exp().mul(TWO_OVER_SQRT_PI)), { inputs: true }),
-  gelu: unary('GeluBackward0', (g, x) => {
-    const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
-    const pdf = x.square().mul(-0.5).exp().mul(INV_SQRT_2PI);
-    return g.mul(cdf.add(x.mul(pdf)));
-  }, { inputs: true }),
-  geluTanh: unary('GeluBackward0', (g, x) => {
-    const x2 = x.square();
-    const t = x.add(x.mul(x2).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh();
-    const dInner = x2.mul(3 * 0.044715).add(1).mul(SQRT_2_OVER_PI);
-    return g.mul(t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(dInner)));
-  }, { inputs: true }),
+  gelu: unary(
+    'GeluBackward0',
+    (g, x) => {
+      const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
+      const pdf = x.square().mul(-0.5).exp().mul(INV_SQRT_2PI);
+      return g.mul(cdf.add(x.mul(pdf)));
+    },
+    { inputs: true },
+  ),
+  geluTanh: unary(
+    'GeluBackward0',
+    (g, x) => {
+      const x2 = x.square();
+      const t = x.add(x.mul(x2).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh();
+      const dInner = x2
+        .mul(3 * 0.044715)
+        .add(1)
+        .mul(SQRT_2_OVER_PI);
+      return g.mul(
+        t
+          .add(1)
+          .mul(0.5)
+          .add(x.mul(0.5).mul(t.square().neg().add(1)).mul(dInner)),
+      );
+    },
+    { inputs: true },
+  ),
   floor: unary('FloorBackward0', (g) => g.mul(0), {}),
   ceil: unary('CeilBackward0', (g) => g.mul(0), {}),
   round: unary('RoundBackward0', (g) => g.mul(0), {}),
   trunc: unary('TruncBackward0', (g) => g.mul(0), {}),
-  clamp: unary('ClampBackward1', (g, x, _o, attrs) => {
-    const [lo, hi] = attrs.params as number[];
-    return g.mul(x.ge(lo).logicalAnd(x.le(hi)));
-  }, { inputs: true }),
-  leakyRelu: unary('LeakyReluBackward0', (g, x, _o, attrs) => where(x.gt(0), g, g.mul(attrs.params[0])), { inputs: true }),
-  elu: unary('EluBackward0', (g, x, out, attrs) => where(x.gt(0), g, g.mul(out.add(attrs.params[0]))), { inputs: true, outputs: true }),
+  clamp: unary(
+    'ClampBackward1',
+    (g, x, _o, attrs) => {
+      const [lo, hi] = attrs.params as number[];
+      return g.mul(x.ge(lo).logicalAnd(x.le(hi)));
+    },
+    { inputs: true },
+  ),
+  leakyRelu: unary('LeakyReluBackward0', (g, x, _o, attrs) => where(x.gt(0), g, g.mul(attrs.params[0])), {
+    inputs: true,
+  }),
+  elu: unary('EluBackward0', (g, x, out, attrs) => where(x.gt(0), g, g.mul(out.add(attrs.params[0]))), {
+    inputs: true,
+    outputs: true,
+  }),
   toDtype: { name: 'ToCopyBackward0', backward: ({ g, dtypes }) => [g.to(dtypes[0])] },
   toDevice: { name: 'ToCopyBackward0', backward: ({ g, devices }) => [g.to(devices[0])] },
 };
 
 export const nonDifferentiableElementwise = [
-  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'isnan', 'isinf', 'floorDivide',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+  'logicalXor',
+  'logicalNot',
+  'isnan',
+  'isinf',
+  'floorDivide',
 ];

@@ -13,7 +13,12 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** Expands a reduced gradient back over the reduced dims. */
-export function unreduce(g: Tensor, inputShape: readonly number[], dims: readonly number[], keepdim: boolean): Tensor {
+export function unreduce(
+  g: Tensor,
+  inputShape: readonly number[],
+  dims: readonly number[],
+  keepdim: boolean,
+): Tensor {
   let out = g;
   if (!keepdim) for (const d of [...dims].sort((a, b) => a - b)) out = out.unsqueeze(d);
   return out.expand([...inputShape]);

@@ -16,11 +16,23 @@ export const derivatives = new Map<string, TableEntry>([
   ...Object.entries(linalg),
   ...Object.entries(nn),
   ...Object.entries(inplace),
-  ['sliceBackward', { name: 'SliceBackwardBackward0', backward: ({ g, attrs }) => [g.slice(attrs.dim, attrs.start, attrs.end, attrs.step)] }],
-  ['selectBackward', { name: 'SelectBackwardBackward0', backward: ({ g, attrs }) => [g.select(attrs.dim, attrs.index)] }],
-  ...[...nonDifferentiableElementwise, ...nonDifferentiableReduce, ...nonDifferentiableNn, ...nonDifferentiableInplace].map(
-    (n) => [n, nondiff] as [string, TableEntry],
-  ),
+  [
+    'sliceBackward',
+    {
+      name: 'SliceBackwardBackward0',
+      backward: ({ g, attrs }) => [g.slice(attrs.dim, attrs.start, attrs.end, attrs.step)],
+    },
+  ],
+  [
+    'selectBackward',
+    { name: 'SelectBackwardBackward0', backward: ({ g, attrs }) => [g.select(attrs.dim, attrs.index)] },
+  ],
+  ...[
+    ...nonDifferentiableElementwise,
+    ...nonDifferentiableReduce,
+    ...nonDifferentiableNn,
+    ...nonDifferentiableInplace,
+  ].map((n) => [n, nondiff] as [string, TableEntry]),
 ]);
 
 /** Adds the row of an op registered outside the tensor package (nn's fused losses, for example). */

@@ -9,8 +9,33 @@ import { sumTo } from './helpers.js';
  */
 const sameAsOutOfPlace = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
 const unaryInplace = [
-  'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'square', 'sin', 'cos', 'tan', 'tanh',
-  'sigmoid', 'relu', 'erf', 'gelu', 'geluTanh', 'floor', 'ceil', 'round', 'trunc', 'clamp', 'leakyRelu', 'elu',
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+  'square',
+  'sin',
+  'cos',
+  'tan',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'erf',
+  'gelu',
+  'geluTanh',
+  'floor',
+  'ceil',
+  'round',
+  'trunc',
+  'clamp',
+  'leakyRelu',
+  'elu',
 ];
 
 export const inplace: Record<string, TableEntry> = {

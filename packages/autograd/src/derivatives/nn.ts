@@ -1,17 +1,17 @@
 import {
-  type Conv2dParams,
-  type Pool2dParams,
-  type Tensor,
   adaptiveAvgPool2d,
   adaptiveAvgPool2dBackward,
   avgPool2d,
   avgPool2dBackward,
+  type Conv2dParams,
   conv2dBackwardInput,
   conv2dBackwardWeight,
   conv2dRaw,
   gather,
   maxPool2dBackward,
+  type Pool2dParams,
   pad,
+  type Tensor,
   zeros,
 } from '@torchlet/tensor';
 import type { TableEntry } from '../derivative.js';
@@ -40,7 +40,10 @@ export const nn: Record<string, TableEntry> = {
   gather: {
     name: 'GatherBackward0',
     save: { inputs: true },
-    backward: ({ g, inputs: [x, index], attrs }) => [zeros(x.shape, { dtype: g.dtype, device: g.device }).scatterAdd(attrs.dim, index, g), null],
+    backward: ({ g, inputs: [x, index], attrs }) => [
+      zeros(x.shape, { dtype: g.dtype, device: g.device }).scatterAdd(attrs.dim, index, g),
+      null,
+    ],
   },
   scatterAdd: {
     name: 'ScatterAddBackward0',
@@ -85,7 +88,10 @@ export const nn: Record<string, TableEntry> = {
     save: { inputs: true },
     backward: ({ g, inputs: [dy, w], attrs, needs }) => {
       const p = attrs.params as Conv2dParams;
-      return [needs[0] ? conv2dRaw(g, w, null, p) : null, needs[1] ? conv2dBackwardWeight(dy, g, w.shape, p) : null];
+      return [
+        needs[0] ? conv2dRaw(g, w, null, p) : null,
+        needs[1] ? conv2dBackwardWeight(dy, g, w.shape, p) : null,
+      ];
     },
   },
   conv2dBackwardWeight: {
@@ -93,7 +99,10 @@ export const nn: Record<string, TableEntry> = {
     save: { inputs: true },
     backward: ({ g, inputs: [dy, x], attrs, needs }) => {
       const p = attrs.params as Conv2dParams;
-      return [needs[0] ? conv2dRaw(x, g, null, p) : null, needs[1] ? conv2dBackwardInput(dy, g, x.shape, p) : null];
+      return [
+        needs[0] ? conv2dRaw(x, g, null, p) : null,
+        needs[1] ? conv2dBackwardInput(dy, g, x.shape, p) : null,
+      ];
     },
   },
   maxPool2dWithIndices: {
@@ -104,7 +113,13 @@ export const nn: Record<string, TableEntry> = {
   maxPool2dBackward: {
     name: 'MaxPool2DWithIndicesBackwardBackward0',
     save: { inputs: true },
-    backward: ({ g, inputs: [dy, indices] }) => [g.flatten(2).gather(2, indices.flatten(2)).reshape([...dy.shape]), null],
+    backward: ({ g, inputs: [dy, indices] }) => [
+      g
+        .flatten(2)
+        .gather(2, indices.flatten(2))
+        .reshape([...dy.shape]),
+      null,
+    ],
   },
   avgPool2d: {
     name: 'AvgPool2DBackward0',

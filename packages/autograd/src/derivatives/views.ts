@@ -1,4 +1,4 @@
-import { type Tensor, pad } from '@torchlet/tensor';
+import { pad, type Tensor } from '@torchlet/tensor';
 import type { TableEntry } from '../derivative.js';
 import { selectBackward, sliceBackward } from '../internal-ops.js';
 import { sumTo } from './helpers.js';
@@ -13,17 +13,31 @@ function inversePermutation(dims: number[]): number[] {
 
 export const views: Record<string, TableEntry> = {
   view: { name: 'ViewBackward0', backward: ({ g, shapes }) => [g.reshape([...shapes[0]])] },
-  permute: { name: 'PermuteBackward0', backward: ({ g, attrs }) => [g.permute(inversePermutation(attrs.dims))] },
-  transpose: { name: 'TransposeBackward0', backward: ({ g, attrs }) => [g.transpose(attrs.dim0, attrs.dim1)] },
+  permute: {
+    name: 'PermuteBackward0',
+    backward: ({ g, attrs }) => [g.permute(inversePermutation(attrs.dims))],
+  },
+  transpose: {
+    name: 'TransposeBackward0',
+    backward: ({ g, attrs }) => [g.transpose(attrs.dim0, attrs.dim1)],
+  },
   t: { name: 'TBackward0', backward: ({ g }) => [g.t()] },
   expand: { name: 'ExpandBackward0', backward: ({ g, shapes }) => [sumTo(g, shapes[0])] },
-  squeeze: { name: (attrs) => (attrs.dims.length === 1 ? 'SqueezeBackward1' : 'SqueezeBackward0'), backward: ({ g, shapes }) => [g.reshape([...shapes[0]])] },
+  squeeze: {
+    name: (attrs) => (attrs.dims.length === 1 ? 'SqueezeBackward1' : 'SqueezeBackward0'),
+    backward: ({ g, shapes }) => [g.reshape([...shapes[0]])],
+  },
   unsqueeze: { name: 'UnsqueezeBackward0', backward: ({ g, attrs }) => [g.squeeze(attrs.dim)] },
   slice: {
     name: 'SliceBackward0',
-    backward: ({ g, attrs, shapes }) => [sliceBackward(g, shapes[0], attrs.dim, attrs.start, attrs.end, attrs.step)],
+    backward: ({ g, attrs, shapes }) => [
+      sliceBackward(g, shapes[0], attrs.dim, attrs.start, attrs.end, attrs.step),
+    ],
   },
-  select: { name: 'SelectBackward0', backward: ({ g, attrs, shapes }) => [selectBackward(g, shapes[0], attrs.dim, attrs.index)] },
+  select: {
+    name: 'SelectBackward0',
+    backward: ({ g, attrs, shapes }) => [selectBackward(g, shapes[0], attrs.dim, attrs.index)],
+  },
   clone: { name: 'CloneBackward0', backward: ({ g }) => [g] },
   flip: { name: 'FlipBackward0', backward: ({ g, attrs }) => [g.flip(attrs.dims)] },
   cat: {
@@ -48,6 +62,11 @@ export const views: Record<string, TableEntry> = {
   pad: {
     name: 'ConstantPadNdBackward0',
     // Constant padding's adjoint crops, which is padding by the negated amounts (and vice versa).
-    backward: ({ g, attrs }) => [pad(g, (attrs.pad as number[]).map((p) => -p))],
+    backward: ({ g, attrs }) => [
+      pad(
+        g,
+        (attrs.pad as number[]).map((p) => -p),
+      ),
+    ],
   },
 };

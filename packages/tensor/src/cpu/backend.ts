@@ -1,8 +1,15 @@
 import type { Backend, MemoryInfo, Storage } from '../backend.js';
-import { type DType, type TypedArray, arrayFor, bytesPerElement } from '../dtype.js';
+import { arrayFor, bytesPerElement, type DType, type TypedArray } from '../dtype.js';
 import { ArrayPool } from './array-pool.js';
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './conv.js';
-import { binaryKernel, copyKernel, fillKernel, thresholdBackwardKernel, unaryKernel, whereKernel } from './elementwise.js';
+import {
+  binaryKernel,
+  copyKernel,
+  fillKernel,
+  thresholdBackwardKernel,
+  unaryKernel,
+  whereKernel,
+} from './elementwise.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
 import { matmulKernel } from './matmul.js';
 import { adamStepKernel, sgdStepKernel } from './optim.js';
@@ -15,8 +22,8 @@ import {
   maxPool2dKernel,
 } from './pool.js';
 import { randomKernel } from './random.js';
-import { SimdRuntime } from './simd/runtime.js';
 import { argReduceKernel, reduceKernel } from './reduce.js';
+import { SimdRuntime } from './simd/runtime.js';
 
 export interface CpuStorage extends Storage {
   readonly data: TypedArray;
@@ -51,7 +58,10 @@ class CpuBackend implements Backend {
   }
 
   upload(data: TypedArray, dtype: DType): Storage {
-    const a = this.heapArray(dtype, data.length) ?? this.pool.take(dtype, data.length, false) ?? arrayFor(dtype, data.length);
+    const a =
+      this.heapArray(dtype, data.length) ??
+      this.pool.take(dtype, data.length, false) ??
+      arrayFor(dtype, data.length);
     a.set(data);
     return this.wrap(a, dtype);
   }

@@ -23,7 +23,12 @@ interface Geometry {
   P: number;
 }
 
-function geometry(xShape: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): Geometry {
+function geometry(
+  xShape: readonly number[],
+  wShape: readonly number[],
+  yShape: readonly number[],
+  p: Conv2dParams,
+): Geometry {
   const [N, C, H, W] = xShape;
   const [O, , kh, kw] = wShape;
   const [, , OH, OW] = yShape;
@@ -106,10 +111,23 @@ function newLike(a: GemmArray, n: number): GemmArray {
 
 /** True when the column matrix equals the input itself (1x1 kernel, stride 1, no padding). */
 function isPointwise(g: Geometry, p: Conv2dParams): boolean {
-  return g.kh === 1 && g.kw === 1 && p.stride[0] === 1 && p.stride[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0;
+  return (
+    g.kh === 1 &&
+    g.kw === 1 &&
+    p.stride[0] === 1 &&
+    p.stride[1] === 1 &&
+    p.padding[0] === 0 &&
+    p.padding[1] === 0
+  );
 }
 
-export function conv2dKernel(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): void {
+export function conv2dKernel(
+  x: TensorView,
+  w: TensorView,
+  bias: TensorView | null,
+  out: TensorView,
+  p: Conv2dParams,
+): void {
   if (simdConv2d(x, w, bias, out, p)) return;
   const g = geometry(x.shape, w.shape, out.shape, p);
   const X = arr(x) as GemmArray;
@@ -122,7 +140,24 @@ export function conv2dKernel(x: TensorView, w: TensorView, bias: TensorView | nu
       const xOff = x.offset + (n * g.C + gi * g.Cg) * g.H * g.W;
       if (!direct) im2col(X, xOff, g, p, col);
       const yOff = out.offset + (n * g.O + gi * g.Og) * g.P;
-      gemm(false, false, g.Og, g.P, g.K, 1, Wt, w.offset + gi * g.Og * g.K, g.K, col, direct ? xOff : 0, g.P, 0, Y, yOff, g.P);
+      gemm(
+        false,
+        false,
+        g.Og,
+        g.P,
+        g.K,
+        1,
+        Wt,
+        w.offset + gi * g.Og * g.K,
+        g.K,
+        col,
+        direct ? xOff : 0,
+        g.P,
+        0,
+        Y,
+        yOff,
+        g.P,
+      );
     }
   }
   if (bias) {
@@ -137,7 +172,12 @@ export function conv2dKernel(x: TensorView, w: TensorView, bias: TensorView | nu
 }
 
 /** dx = col2im(W_g^T @ dy_g) per sample and group. */
-export function conv2dBackwardInputKernel(dy: TensorView, w: TensorView, dx: TensorView, p: Conv2dParams): void {
+export function conv2dBackwardInputKernel(
+  dy: TensorView,
+  w: TensorView,
+  dx: TensorView,
+  p: Conv2dParams,
+): void {
   if (simdConv2dBackwardInput(dy, w, dx, p)) return;
   const g = geometry(dx.shape, w.shape, dy.shape, p);
   const DY = arr(dy) as GemmArray;
@@ -150,14 +190,36 @@ export function conv2dBackwardInputKernel(dy: TensorView, w: TensorView, dx: Ten
     for (let gi = 0; gi < p.groups; gi++) {
       const dyOff = dy.offset + (n * g.O + gi * g.Og) * g.P;
       const dxOff = dx.offset + (n * g.C + gi * g.Cg) * g.H * g.W;
-      gemm(true, false, g.K, g.P, g.Og, 1, Wt, w.offset + gi * g.Og * g.K, g.K, DY, dyOff, g.P, 0, col, direct ? dxOff : 0, g.P);
+      gemm(
+        true,
+        false,
+        g.K,
+        g.P,
+        g.Og,
+        1,
+        Wt,
+        w.offset + gi * g.Og * g.K,
+        g.K,
+        DY,
+        dyOff,
+        g.P,
+        0,
+        col,
+        direct ? dxOff : 0,
+        g.P,
+      );
       if (!direct) col2im(col, g, p, DX, dxOff);
     }
   }
 }
 
 /** dW_g = sum_n dy_g[n] @ im2col(x[n])^T. */
-export function conv2dBackwardWeightKernel(dy: TensorView, x: TensorView, dw: TensorView, p: Conv2dParams): void {
+export function conv2dBackwardWeightKernel(
+  dy: TensorView,
+  x: TensorView,
+  dw: TensorView,
+  p: Conv2dParams,
+): void {
   if (simdConv2dBackwardWeight(dy, x, dw, p)) return;
   const g = geometry(x.shape, dw.shape, dy.shape, p);
   const DY = arr(dy) as GemmArray;
@@ -171,7 +233,24 @@ export function conv2dBackwardWeightKernel(dy: TensorView, x: TensorView, dw: Te
       const xOff = x.offset + (n * g.C + gi * g.Cg) * g.H * g.W;
       if (!direct) im2col(X, xOff, g, p, col);
       const dyOff = dy.offset + (n * g.O + gi * g.Og) * g.P;
-      gemm(false, true, g.Og, g.K, g.P, 1, DY, dyOff, g.P, col, direct ? xOff : 0, g.P, 1, DW, dw.offset + gi * g.Og * g.K, g.K);
+      gemm(
+        false,
+        true,
+        g.Og,
+        g.K,
+        g.P,
+        1,
+        DY,
+        dyOff,
+        g.P,
+        col,
+        direct ? xOff : 0,
+        g.P,
+        1,
+        DW,
+        dw.offset + gi * g.Og * g.K,
+        g.K,
+      );
     }
   }
 }

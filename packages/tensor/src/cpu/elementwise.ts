@@ -100,9 +100,17 @@ function roundHalfEven(a: number): number {
 }
 
 /** An operand of a generated loop: a strided array, or a constant. */
-type Operand = { kind: 'tensor'; data: ArrayLike<number>; offset: number; strides: number[] } | { kind: 'scalar'; value: number };
+type Operand =
+  | { kind: 'tensor'; data: ArrayLike<number>; offset: number; strides: number[] }
+  | { kind: 'scalar'; value: number };
 
-type Kernel = (shape: number[], out: ArrayLike<number>, oOff: number, oStr: number[], ...operands: unknown[]) => void;
+type Kernel = (
+  shape: number[],
+  out: ArrayLike<number>,
+  oOff: number,
+  oStr: number[],
+  ...operands: unknown[]
+) => void;
 
 const cache = new Map<string, Kernel>();
 
@@ -138,9 +146,7 @@ function build(expr: string, names: string[], kinds: string, outBool: boolean): 
     outerStep.push(`ptr${i} += str${i}[d];`);
     contiguousCheck.push(`s${i} === 1`);
   });
-  const rewind = names
-    .map((_, i) => (kinds[i] === 't' ? `ptr${i} -= str${i}[d] * shape[d];` : ''))
-    .join(' ');
+  const rewind = names.map((_, i) => (kinds[i] === 't' ? `ptr${i} -= str${i}[d] * shape[d];` : '')).join(' ');
   const src = `
     const nd = shape.length;
     const inner = shape[nd - 1];
@@ -165,13 +171,27 @@ function build(expr: string, names: string[], kinds: string, outBool: boolean): 
         idx[d] = 0; po -= oStr[d] * shape[d]; ${rewind}
       }
     }`;
-  const factory = new Function('erf', 'roundHalfEven', 'remainder', 'floorDivide', 'relu', `return function(shape, out, oOff, oStr, ${params.join(', ')}) {${src}}`);
+  const factory = new Function(
+    'erf',
+    'roundHalfEven',
+    'remainder',
+    'floorDivide',
+    'relu',
+    `return function(shape, out, oOff, oStr, ${params.join(', ')}) {${src}}`,
+  );
   k = factory(erf, roundHalfEven, remainder, floorDivide, relu) as Kernel;
   cache.set(key, k);
   return k;
 }
 
-function run(expr: string, names: string[], ops: Operand[], out: TensorView, outBool: boolean, extra: number[] = []): void {
+function run(
+  expr: string,
+  names: string[],
+  ops: Operand[],
+  out: TensorView,
+  outBool: boolean,
+  extra: number[] = [],
+): void {
   const tensors = ops.filter((o) => o.kind === 'tensor') as Extract<Operand, { kind: 'tensor' }>[];
   const c = coalesce(out.shape, [out.strides, ...tensors.map((t) => t.strides)]);
   const kinds = ops.map((o) => (o.kind === 'tensor' ? 't' : 's')).join('') + 's'.repeat(extra.length);
@@ -194,13 +214,23 @@ function operand(v: TensorView | number): Operand {
   return { kind: 'tensor', data: arr(v), offset: v.offset, strides: v.strides as number[] };
 }
 
-export function unaryKernel(op: UnaryOp, x: TensorView, out: TensorView, params: readonly number[] = []): void {
+export function unaryKernel(
+  op: UnaryOp,
+  x: TensorView,
+  out: TensorView,
+  params: readonly number[] = [],
+): void {
   if (simdUnary(op, x, out, params)) return;
   const p = [params[0] ?? 0, params[1] ?? 0];
   run(UNARY[op], ['a', 'p0', 'p1'], [operand(x), operand(p[0]), operand(p[1])], out, out.dtype === 'bool');
 }
 
-export function binaryKernel(op: BinaryOp, a: TensorView | number, b: TensorView | number, out: TensorView): void {
+export function binaryKernel(
+  op: BinaryOp,
+  a: TensorView | number,
+  b: TensorView | number,
+  out: TensorView,
+): void {
   if (simdBinary(op, a, b, out)) return;
   let expr = BINARY[op];
   // int32 products must wrap like C ints, not lose bits in doubles.
@@ -210,13 +240,29 @@ export function binaryKernel(op: BinaryOp, a: TensorView | number, b: TensorView
   run(expr, ['a', 'b'], [operand(a), operand(b)], out, out.dtype === 'bool');
 }
 
-export function whereKernel(cond: TensorView, a: TensorView | number, b: TensorView | number, out: TensorView): void {
+export function whereKernel(
+  cond: TensorView,
+  a: TensorView | number,
+  b: TensorView | number,
+  out: TensorView,
+): void {
   if (simdWhere(cond, a, b, out)) return;
-  run('(c !== 0 ? a : b)', ['c', 'a', 'b'], [operand(cond), operand(a), operand(b)], out, out.dtype === 'bool');
+  run(
+    '(c !== 0 ? a : b)',
+    ['c', 'a', 'b'],
+    [operand(cond), operand(a), operand(b)],
+    out,
+    out.dtype === 'bool',
+  );
 }
 
 /** out = x <= threshold ? 0 : g (PyTorch's threshold_backward; a NaN x passes g through). */
-export function thresholdBackwardKernel(g: TensorView, x: TensorView, threshold: number, out: TensorView): void {
+export function thresholdBackwardKernel(
+  g: TensorView,
+  x: TensorView,
+  threshold: number,
+  out: TensorView,
+): void {
   if (simdThresholdBackward(g, x, threshold, out)) return;
   run('(x <= t ? 0 : g)', ['g', 'x', 't'], [operand(g), operand(x), operand(threshold)], out, false);
 }

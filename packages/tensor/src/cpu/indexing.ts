@@ -6,7 +6,11 @@ import { arr } from './strided.js';
  * Walks every position of `shape` (an odometer), calling fn with the flat position and the offsets
  * of each strided operand.
  */
-function forEachIndex(shape: readonly number[], operands: { offset: number; strides: readonly number[] }[], fn: (pos: number[], offs: number[]) => void): void {
+function forEachIndex(
+  shape: readonly number[],
+  operands: { offset: number; strides: readonly number[] }[],
+  fn: (pos: number[], offs: number[]) => void,
+): void {
   const total = shape.reduce((a, b) => a * b, 1);
   if (total === 0) return;
   const nd = shape.length;
@@ -32,9 +36,13 @@ export function gatherKernel(x: TensorView, dim: number, index: TensorView, out:
   const xs = x.strides[dim];
   // x offset of the position with the `dim` coordinate zeroed
   const xNoDim = x.strides.map((s, d) => (d === dim ? 0 : s));
-  forEachIndex(out.shape, [index, { offset: out.offset, strides: outStrides }, { offset: x.offset, strides: xNoDim }], (_p, [io, oo, xo]) => {
-    O[oo] = X[xo + I[io] * xs];
-  });
+  forEachIndex(
+    out.shape,
+    [index, { offset: out.offset, strides: outStrides }, { offset: x.offset, strides: xNoDim }],
+    (_p, [io, oo, xo]) => {
+      O[oo] = X[xo + I[io] * xs];
+    },
+  );
 }
 
 export function scatterAddKernel(target: TensorView, dim: number, index: TensorView, src: TensorView): void {
@@ -55,7 +63,14 @@ export function indexSelectKernel(x: TensorView, dim: number, index: TensorView,
   const xs = x.strides[dim];
   const xNoDim = x.strides.map((s, d) => (d === dim ? 0 : s));
   const outStrides = contiguousStrides(out.shape);
-  forEachIndex(out.shape, [{ offset: out.offset, strides: outStrides }, { offset: x.offset, strides: xNoDim }], (pos, [oo, xo]) => {
-    O[oo] = X[xo + I[index.offset + pos[dim] * (index.strides[0] ?? 0)] * xs];
-  });
+  forEachIndex(
+    out.shape,
+    [
+      { offset: out.offset, strides: outStrides },
+      { offset: x.offset, strides: xNoDim },
+    ],
+    (pos, [oo, xo]) => {
+      O[oo] = X[xo + I[index.offset + pos[dim] * (index.strides[0] ?? 0)] * xs];
+    },
+  );
 }

@@ -1,5 +1,7 @@
 import type { TensorView } from '../backend.js';
-import { type GemmArray, gemm } from './gemm/index.js';
+import { type GemmArray, gemm, getNumThreads, MIN_THREAD_WORK, MIN_WASM_WORK } from './gemm/index.js';
+import { SimdRuntime } from './simd/runtime.js';
+import { addrOf } from './simd/stage.js';
 import { arr } from './strided.js';
 
 /**
@@ -12,15 +14,52 @@ function layout(rs: number, cs: number, rows: number, cols: number): { trans: bo
   return null;
 }
 
-function packed(v: TensorView, b: number, rows: number, cols: number): { data: GemmArray; off: number; trans: boolean; ld: number } {
+function packed(
+  v: TensorView,
+  b: number,
+  rows: number,
+  cols: number,
+): { data: GemmArray; off: number; trans: boolean; ld: number } {
   const [bs, rs, cs] = v.strides;
   const l = layout(rs, cs, rows, cols);
   const data = arr(v) as GemmArray;
   if (l) return { data, off: v.offset + b * bs, ...l };
   const copy = new (data.constructor as Float32ArrayConstructor)(rows * cols) as GemmArray;
   const base = v.offset + b * bs;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) copy[i * cols + j] = data[base + i * rs + j * cs];
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) copy[i * cols + j] = data[base + i * rs + j * cs];
   return { data: copy, off: 0, trans: false, ld: Math.max(cols, 1) };
+}
+
+/**
+ * The product in place, on the SIMD runtime's instance of the same sgemm code (bit-identical results),
+ * when all three arrays live in its memory (heap storages) and gemm/ would run it on one thread in
+ * wasm: gemm/ copies operands into its own memory and the result out. False otherwise.
+ */
+function inPlace(
+  pa: { data: GemmArray; off: number; trans: boolean; ld: number },
+  pb: typeof pa,
+  o: GemmArray,
+  oOff: number,
+  M: number,
+  N: number,
+  K: number,
+): boolean {
+  const work = M * N * K;
+  if (
+    !(o instanceof Float32Array) ||
+    work < MIN_WASM_WORK ||
+    (work >= MIN_THREAD_WORK && getNumThreads() > 1)
+  )
+    return false;
+  const rt = SimdRuntime.get();
+  if (!rt?.heap) return false;
+  const at = addrOf(rt, pa.data, pa.off);
+  const bt = addrOf(rt, pb.data, pb.off);
+  const ct = addrOf(rt, o, oOff);
+  if (at < 0 || bt < 0 || ct < 0) return false;
+  rt.sgemm.sgemm(+pa.trans, +pb.trans, M, N, K, at, pa.ld, bt, pb.ld, ct, Math.max(N, 1), 0, 1, rt.ws);
+  return true;
 }
 
 /** out[b] = a[b] @ b[b]; a: [B, M, K], b: [B, K, N] with any strides (0 on broadcast batches). */
@@ -35,6 +74,25 @@ export function matmulKernel(a: TensorView, b: TensorView, out: TensorView): voi
   for (let i = 0; i < B; i++) {
     if (!sameA) pa = packed(a, i, M, K);
     if (!sameB) pb = packed(b, i, K, N);
-    gemm(pa!.trans, pb!.trans, M, N, K, 1, pa!.data, pa!.off, pa!.ld, pb!.data, pb!.off, pb!.ld, 0, o, out.offset + i * M * N, Math.max(N, 1));
+    const oOff = out.offset + i * M * N;
+    if (M > 0 && N > 0 && inPlace(pa!, pb!, o, oOff, M, N, K)) continue;
+    gemm(
+      pa!.trans,
+      pb!.trans,
+      M,
+      N,
+      K,
+      1,
+      pa!.data,
+      pa!.off,
+      pa!.ld,
+      pb!.data,
+      pb!.off,
+      pb!.ld,
+      0,
+      o,
+      oOff,
+      Math.max(N, 1),
+    );
   }
 }

@@ -3,13 +3,28 @@ import { simdMaxPool2d, simdMaxPool2dBackward } from './simd/index.js';
 import { arr } from './strided.js';
 
 /** All pooling kernels take contiguous [N, C, H, W] inputs and treat N*C as independent planes. */
-function planes(x: TensorView, out: TensorView): { NC: number; H: number; W: number; OH: number; OW: number } {
+function planes(
+  x: TensorView,
+  out: TensorView,
+): { NC: number; H: number; W: number; OH: number; OW: number } {
   const [N, C, H, W] = x.shape;
   return { NC: N * C, H, W, OH: out.shape[2], OW: out.shape[3] };
 }
 
 /** The common 2x2 window, stride 2, no padding: four loads and no bounds checks. */
-function maxPool2x2(X: Float32Array, xOff: number, Y: Float32Array, yOff: number, I: Float32Array, iOff: number, NC: number, H: number, W: number, OH: number, OW: number): void {
+function maxPool2x2(
+  X: Float32Array,
+  xOff: number,
+  Y: Float32Array,
+  yOff: number,
+  I: Float32Array,
+  iOff: number,
+  NC: number,
+  H: number,
+  W: number,
+  OH: number,
+  OW: number,
+): void {
   let q = 0;
   for (let c = 0; c < NC; c++) {
     const plane = xOff + c * H * W;
@@ -49,7 +64,15 @@ export function maxPool2dKernel(x: TensorView, out: TensorView, indices: TensorV
   const Y = arr(out);
   const I = arr(indices);
   const plain = p.padding[0] === 0 && p.padding[1] === 0 && p.dilation[0] === 1 && p.dilation[1] === 1;
-  if (plain && p.kernel[0] === 2 && p.kernel[1] === 2 && p.stride[0] === 2 && p.stride[1] === 2 && 2 * OH <= H && 2 * OW <= W) {
+  if (
+    plain &&
+    p.kernel[0] === 2 &&
+    p.kernel[1] === 2 &&
+    p.stride[0] === 2 &&
+    p.stride[1] === 2 &&
+    2 * OH <= H &&
+    2 * OW <= W
+  ) {
     maxPool2x2(X, x.offset, Y, out.offset, I, indices.offset, NC, H, W, OH, OW);
     return;
   }

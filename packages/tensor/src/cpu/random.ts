@@ -17,7 +17,8 @@ export function randomKernel(out: TensorView, dist: RandomKind, key: RandomKey):
         for (let l = 0; l < m; l++) O[base + i + l] = toUniform(lanes[l]) < dist.p ? 1 : 0;
         break;
       case 'randint':
-        for (let l = 0; l < m; l++) O[base + i + l] = dist.low + Math.floor((lanes[l] / 4294967296) * (dist.high - dist.low));
+        for (let l = 0; l < m; l++)
+          O[base + i + l] = dist.low + Math.floor((lanes[l] / 4294967296) * (dist.high - dist.low));
         break;
       case 'normal':
         // Box-Muller on lane pairs (0,1) and (2,3): the even lane takes the cosine, the odd one the sine.

@@ -3,7 +3,12 @@ import { contiguousStrides } from '../shape.js';
 import { simdReduce } from './simd/index.js';
 import { arr } from './strided.js';
 
-const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: Number.NEGATIVE_INFINITY, min: Number.POSITIVE_INFINITY };
+const INIT: Record<ReduceOp, number> = {
+  sum: 0,
+  prod: 1,
+  max: Number.NEGATIVE_INFINITY,
+  min: Number.POSITIVE_INFINITY,
+};
 
 /**
  * Reduction by walking x in its own order and accumulating into the output position, found through

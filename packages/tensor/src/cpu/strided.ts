@@ -4,7 +4,10 @@ import type { TensorView } from '../backend.js';
  * Merges adjacent dims that are contiguous with each other in every operand and drops size-1 dims,
  * so kernels loop over as few dims as possible (a contiguous tensor becomes one flat dim).
  */
-export function coalesce(shape: readonly number[], stridesList: (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function coalesce(
+  shape: readonly number[],
+  stridesList: (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
   const outShape: number[] = [];
   const outStrides: number[][] = stridesList.map(() => []);
   for (let d = 0; d < shape.length; d++) {

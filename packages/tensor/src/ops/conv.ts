@@ -1,7 +1,7 @@
 import type { Conv2dParams, Pool2dParams } from '../backend.js';
 import { dispatch, registerOp } from '../dispatcher.js';
 import { isFloat } from '../dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, empty, emptyOut, sameDevice } from './util.js';
 import { contiguous, view } from './views.js';
@@ -10,7 +10,8 @@ export type IntOrPair = number | readonly [number, number];
 
 function pair(op: string, name: string, v: IntOrPair): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!p.every((x) => Number.isInteger(x) && x >= 0)) throw new ValueError(`${op}: ${name} must be non-negative integers, got ${String(v)}`);
+  if (!p.every((x) => Number.isInteger(x) && x >= 0))
+    throw new ValueError(`${op}: ${name} must be non-negative integers, got ${String(v)}`);
   return p;
 }
 
@@ -27,29 +28,42 @@ function convOutSize(inp: number, k: number, s: number, p: number, d: number): n
 }
 
 /** Resolves options to kernel params; 'same' pads asymmetrically by padding the input first. */
-export function conv2dParams(x: Tensor, w: Tensor, opts: Conv2dOptions): { p: Conv2dParams; extraPad: [number, number, number, number] | null } {
+export function conv2dParams(
+  x: Tensor,
+  w: Tensor,
+  opts: Conv2dOptions,
+): { p: Conv2dParams; extraPad: [number, number, number, number] | null } {
   const stride = pair('conv2d', 'stride', opts.stride ?? 1);
   const dilation = pair('conv2d', 'dilation', opts.dilation ?? 1);
   const groups = opts.groups ?? 1;
   let padding: [number, number] = [0, 0];
   let extraPad: [number, number, number, number] | null = null;
   if (opts.padding === 'same') {
-    if (stride[0] !== 1 || stride[1] !== 1) throw new ValueError("conv2d: padding='same' is not supported for strided convolutions");
+    if (stride[0] !== 1 || stride[1] !== 1)
+      throw new ValueError("conv2d: padding='same' is not supported for strided convolutions");
     const total = [dilation[0] * (w.shape[2] - 1), dilation[1] * (w.shape[3] - 1)];
     padding = [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
     if (total[0] % 2 || total[1] % 2) extraPad = [0, total[1] % 2, 0, total[0] % 2]; // PyTorch pads the extra on the right/bottom
-  } else if (opts.padding !== 'valid' && opts.padding !== undefined) padding = pair('conv2d', 'padding', opts.padding);
+  } else if (opts.padding !== 'valid' && opts.padding !== undefined)
+    padding = pair('conv2d', 'padding', opts.padding);
   return { p: { stride, padding, dilation, groups }, extraPad };
 }
 
 export function checkConv2d(x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2dParams): number[] {
   sameDevice('conv2d', x, w, bias);
   if (x.dim() !== 4) {
-    throw new ShapeError(`conv2d: expected 4-D input [N, C, H, W] (unbatched 3-D input is also accepted), got input of shape ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `conv2d: expected 4-D input [N, C, H, W] (unbatched 3-D input is also accepted), got input of shape ${fmtShape(x.shape)}`,
+    );
   }
-  if (w.dim() !== 4) throw new ShapeError(`conv2d: expected 4-D weight [out_channels, in_channels/groups, kH, kW], got ${fmtShape(w.shape)}`);
+  if (w.dim() !== 4)
+    throw new ShapeError(
+      `conv2d: expected 4-D weight [out_channels, in_channels/groups, kH, kW], got ${fmtShape(w.shape)}`,
+    );
   if (!isFloat(x.dtype) || x.dtype !== w.dtype) {
-    throw new DTypeError(`conv2d: expected input (${x.dtype}) and weight (${w.dtype}) to be the same floating point type`);
+    throw new DTypeError(
+      `conv2d: expected input (${x.dtype}) and weight (${w.dtype}) to be the same floating point type`,
+    );
   }
   const { groups } = p;
   if (!Number.isInteger(groups) || groups < 1 || w.shape[0] % groups !== 0) {
@@ -103,12 +117,22 @@ export function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2dPa
 }
 
 /** Gradient of conv2d w.r.t. its input, for an input of inputShape. */
-export function conv2dBackwardInput(dy: Tensor, w: Tensor, inputShape: readonly number[], p: Conv2dParams): Tensor {
+export function conv2dBackwardInput(
+  dy: Tensor,
+  w: Tensor,
+  inputShape: readonly number[],
+  p: Conv2dParams,
+): Tensor {
   return dispatch('conv2dBackwardInput', [dy, w], { params: p, inputShape: [...inputShape] });
 }
 
 /** Gradient of conv2d w.r.t. its weight, for a weight of weightShape. */
-export function conv2dBackwardWeight(dy: Tensor, x: Tensor, weightShape: readonly number[], p: Conv2dParams): Tensor {
+export function conv2dBackwardWeight(
+  dy: Tensor,
+  x: Tensor,
+  weightShape: readonly number[],
+  p: Conv2dParams,
+): Tensor {
   return dispatch('conv2dBackwardWeight', [dy, x], { params: p, weightShape: [...weightShape] });
 }
 
@@ -122,16 +146,32 @@ export interface Pool2dOptions {
   divisorOverride?: number | null;
 }
 
-function poolOutSize(op: string, inp: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+function poolOutSize(
+  op: string,
+  inp: number,
+  k: number,
+  s: number,
+  p: number,
+  d: number,
+  ceil: boolean,
+): number {
   const span = inp + 2 * p - d * (k - 1) - 1;
   let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
   // PyTorch: the last window must start inside the input or the left padding
   if (ceil && (out - 1) * s >= inp + p) out--;
-  if (out <= 0) throw new ShapeError(`${op}: output size is too small (input ${inp}, kernel ${k}, stride ${s}, padding ${p})`);
+  if (out <= 0)
+    throw new ShapeError(
+      `${op}: output size is too small (input ${inp}, kernel ${k}, stride ${s}, padding ${p})`,
+    );
   return out;
 }
 
-export function pool2dParams(op: string, x: Tensor, kernel: IntOrPair, opts: Pool2dOptions): { p: Pool2dParams; outShape: number[] } {
+export function pool2dParams(
+  op: string,
+  x: Tensor,
+  kernel: IntOrPair,
+  opts: Pool2dOptions,
+): { p: Pool2dParams; outShape: number[] } {
   if (x.dim() !== 4) throw new ShapeError(`${op}: expected 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`);
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a floating point input, got ${x.dtype}`);
   const k = pair(op, 'kernel_size', kernel);
@@ -139,7 +179,9 @@ export function pool2dParams(op: string, x: Tensor, kernel: IntOrPair, opts: Poo
   const padding = pair(op, 'padding', opts.padding ?? 0);
   const dilation = pair(op, 'dilation', opts.dilation ?? 1);
   if (padding[0] * 2 > k[0] || padding[1] * 2 > k[1]) {
-    throw new ValueError(`${op}: pad should be at most half of effective kernel size, but got pad=${padding} and kernel_size=${k}`);
+    throw new ValueError(
+      `${op}: pad should be at most half of effective kernel size, but got pad=${padding} and kernel_size=${k}`,
+    );
   }
   const ceilMode = opts.ceilMode ?? false;
   const p: Pool2dParams = {
@@ -165,7 +207,11 @@ registerOp('maxPool2dWithIndices', (inputs, attrs) => {
 });
 
 /** Max pooling that also returns the argmax positions (flat h*W+w per plane) for the backward pass. */
-export function maxPool2dWithIndices(x: Tensor, kernel: IntOrPair, opts: Pool2dOptions = {}): [Tensor, Tensor] {
+export function maxPool2dWithIndices(
+  x: Tensor,
+  kernel: IntOrPair,
+  opts: Pool2dOptions = {},
+): [Tensor, Tensor] {
   const { p, outShape } = pool2dParams('maxPool2d', x, kernel, opts);
   return dispatch<Tensor[]>('maxPool2dWithIndices', [x], { params: p, outShape }) as [Tensor, Tensor];
 }
@@ -216,11 +262,16 @@ registerOp('adaptiveAvgPool2d', (inputs, attrs) => {
 });
 
 /** Average pooling to a fixed output size (1 gives global average pooling). null keeps that dim's size. */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
-  if (x.dim() !== 4) throw new ShapeError(`adaptiveAvgPool2d: expected 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`);
+export function adaptiveAvgPool2d(
+  x: Tensor,
+  outputSize: number | readonly [number | null, number | null],
+): Tensor {
+  if (x.dim() !== 4)
+    throw new ShapeError(`adaptiveAvgPool2d: expected 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`);
   const [oh, ow] = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
   const shape = [x.shape[0], x.shape[1], oh ?? x.shape[2], ow ?? x.shape[3]];
-  if (shape[2] <= 0 || shape[3] <= 0) throw new ValueError(`adaptiveAvgPool2d: output size must be positive, got ${String(outputSize)}`);
+  if (shape[2] <= 0 || shape[3] <= 0)
+    throw new ValueError(`adaptiveAvgPool2d: output size must be positive, got ${String(outputSize)}`);
   return dispatch('adaptiveAvgPool2d', [x], { outShape: shape });
 }
 

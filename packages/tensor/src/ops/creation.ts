@@ -1,5 +1,5 @@
-import { type Device, type RandomKind, getBackend, parseDevice } from '../backend.js';
-import { type DType, DEFAULT_FLOAT, type TypedArray, arrayFor, isFloat } from '../dtype.js';
+import { type Device, getBackend, parseDevice, type RandomKind } from '../backend.js';
+import { arrayFor, DEFAULT_FLOAT, type DType, isFloat, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { generator, hostUniform } from '../random.js';
 import { checkShape, contiguousStrides, numel } from '../shape.js';
@@ -37,12 +37,18 @@ function inferNested(data: NestedArray): { shape: number[]; flat: (number | bool
   const walk = (v: NestedArray, depth: number) => {
     if (Array.isArray(v)) {
       if (depth >= shape.length || v.length !== shape[depth]) {
-        throw new ShapeError(`tensor: expected sequence of length ${shape[depth]} at dim ${depth} (got ${v.length})`);
+        throw new ShapeError(
+          `tensor: expected sequence of length ${shape[depth]} at dim ${depth} (got ${v.length})`,
+        );
       }
       for (const x of v) walk(x, depth + 1);
     } else {
-      if (depth !== shape.length) throw new ShapeError(`tensor: ragged nested array (a scalar at dim ${depth}, expected depth ${shape.length})`);
-      if (typeof v !== 'number' && typeof v !== 'boolean') throw new ValueError(`tensor: could not convert ${String(v)} to a number`);
+      if (depth !== shape.length)
+        throw new ShapeError(
+          `tensor: ragged nested array (a scalar at dim ${depth}, expected depth ${shape.length})`,
+        );
+      if (typeof v !== 'number' && typeof v !== 'boolean')
+        throw new ValueError(`tensor: could not convert ${String(v)} to a number`);
       flat.push(v as number | boolean);
     }
   };
@@ -54,23 +60,34 @@ function inferNested(data: NestedArray): { shape: number[]; flat: (number | bool
  * torch.tensor: data from a nested array or a typed array (flat, with an optional shape option).
  * Integers give int32, other numbers float32, booleans bool, unless dtype says otherwise.
  */
-export function tensor(data: NestedArray | TypedArray | ArrayLike<number>, opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(
+  data: NestedArray | TypedArray | ArrayLike<number>,
+  opts: CreateOptions & { shape?: readonly number[] } = {},
+): Tensor {
   const device = parseDevice(opts.device);
   if (ArrayBuffer.isView(data)) {
     const typed = data as unknown as TypedArray;
     const inferred: DType =
-      typed instanceof Float32Array ? 'float32' : typed instanceof Float64Array ? 'float64' : typed instanceof Int32Array ? 'int32' : 'int32';
+      typed instanceof Float32Array
+        ? 'float32'
+        : typed instanceof Float64Array
+          ? 'float64'
+          : typed instanceof Int32Array
+            ? 'int32'
+            : 'int32';
     const dtype = opts.dtype ?? inferred;
     const shape = opts.shape ?? [typed.length];
     checkShape('tensor', shape);
-    if (numel(shape) !== typed.length) throw new ShapeError(`tensor: shape [${shape}] does not match the ${typed.length} elements given`);
+    if (numel(shape) !== typed.length)
+      throw new ShapeError(`tensor: shape [${shape}] does not match the ${typed.length} elements given`);
     return finish(fromTyped(typed, shape, dtype, device), opts);
   }
   const { shape, flat } = inferNested(data as NestedArray);
   let dtype = opts.dtype;
   if (!dtype) {
     if (flat.length > 0 && flat.every((v) => typeof v === 'boolean')) dtype = 'bool';
-    else if (flat.every((v) => typeof v === 'boolean' || Number.isInteger(v))) dtype = flat.length === 0 ? DEFAULT_FLOAT : 'int32';
+    else if (flat.every((v) => typeof v === 'boolean' || Number.isInteger(v)))
+      dtype = flat.length === 0 ? DEFAULT_FLOAT : 'int32';
     else dtype = DEFAULT_FLOAT;
   }
   const arr = arrayFor(dtype, flat.length);
@@ -79,7 +96,8 @@ export function tensor(data: NestedArray | TypedArray | ArrayLike<number>, opts:
     arr[i] = typeof v === 'boolean' ? (v ? 1 : 0) : dtype === 'bool' ? (v !== 0 ? 1 : 0) : v;
   }
   const finalShape = opts.shape ?? shape;
-  if (numel(finalShape) !== flat.length) throw new ShapeError(`tensor: shape [${finalShape}] does not match the ${flat.length} elements given`);
+  if (numel(finalShape) !== flat.length)
+    throw new ShapeError(`tensor: shape [${finalShape}] does not match the ${flat.length} elements given`);
   return finish(fromTyped(arr, finalShape, dtype, device), opts);
 }
 
@@ -97,7 +115,9 @@ function shapeArg(op: string, shape: readonly number[] | number, rest: number[])
 export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
   checkShape('full', shape);
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-  const dtype = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? DEFAULT_FLOAT : DEFAULT_FLOAT);
+  const dtype =
+    opts.dtype ??
+    (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? DEFAULT_FLOAT : DEFAULT_FLOAT);
   const t = empty(shape, dtype, parseDevice(opts.device));
   if (v !== 0) t.storage.backend.fill(t, v);
   return finish(t, opts);
@@ -122,7 +142,8 @@ function likeOpts(x: Tensor, opts: CreateOptions): CreateOptions {
 
 export const zerosLike = (x: Tensor, opts: CreateOptions = {}) => zeros(x.shape, likeOpts(x, opts));
 export const onesLike = (x: Tensor, opts: CreateOptions = {}) => ones(x.shape, likeOpts(x, opts));
-export const fullLike = (x: Tensor, value: number, opts: CreateOptions = {}) => full(x.shape, value, likeOpts(x, opts));
+export const fullLike = (x: Tensor, value: number, opts: CreateOptions = {}) =>
+  full(x.shape, value, likeOpts(x, opts));
 export const emptyLike = (x: Tensor, opts: CreateOptions = {}) => zeros(x.shape, likeOpts(x, opts));
 export const randLike = (x: Tensor, opts: CreateOptions = {}) => rand(x.shape, likeOpts(x, opts));
 export const randnLike = (x: Tensor, opts: CreateOptions = {}) => randn(x.shape, likeOpts(x, opts));
@@ -132,7 +153,10 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
   let [s, e] = [start, end];
   if (e === undefined) [s, e] = [0, start];
   if (step === 0) throw new ValueError('arange: step must be nonzero');
-  if ((e - s) / step < 0) throw new ValueError(`arange: upper bound and larger bound inconsistent with step sign (start=${s}, end=${e}, step=${step})`);
+  if ((e - s) / step < 0)
+    throw new ValueError(
+      `arange: upper bound and larger bound inconsistent with step sign (start=${s}, end=${e}, step=${step})`,
+    );
   const n = Math.max(0, Math.ceil((e - s) / step));
   const dtype = opts.dtype ?? ([s, e, step].every(Number.isInteger) ? 'int32' : DEFAULT_FLOAT);
   const a = arrayFor(dtype, n);
@@ -141,7 +165,8 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
 }
 
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace: number of steps must be non-negative, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ValueError(`linspace: number of steps must be non-negative, got ${steps}`);
   const dtype = opts.dtype ?? DEFAULT_FLOAT;
   const a = arrayFor(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -173,16 +198,31 @@ function floatDType(op: string, opts: CreateOptions): DType {
 
 /** Uniform on [0, 1). */
 export function rand(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return random(shapeArg('rand', shape, []), { kind: 'uniform', low: 0, high: 1 }, floatDType('rand', opts), opts);
+  return random(
+    shapeArg('rand', shape, []),
+    { kind: 'uniform', low: 0, high: 1 },
+    floatDType('rand', opts),
+    opts,
+  );
 }
 
 /** Standard normal. */
 export function randn(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return random(shapeArg('randn', shape, []), { kind: 'normal', mean: 0, std: 1 }, floatDType('randn', opts), opts);
+  return random(
+    shapeArg('randn', shape, []),
+    { kind: 'normal', mean: 0, std: 1 },
+    floatDType('randn', opts),
+    opts,
+  );
 }
 
 /** Integers uniform in [low, high). */
-export function randint(low: number, high: number, shape: readonly number[], opts: CreateOptions = {}): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  opts: CreateOptions = {},
+): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ValueError(`randint: expected integers with low < high, got low=${low}, high=${high}`);
   }
@@ -215,5 +255,8 @@ export function randperm(n: number, opts: CreateOptions = {}): Tensor {
     perm[j] = tmp;
   }
   const dtype = opts.dtype ?? 'int32';
-  return finish(fromTyped(dtype === 'int32' ? perm : Float32Array.from(perm), [n], dtype, parseDevice(opts.device)), opts);
+  return finish(
+    fromTyped(dtype === 'int32' ? perm : Float32Array.from(perm), [n], dtype, parseDevice(opts.device)),
+    opts,
+  );
 }

@@ -2,7 +2,7 @@ import { type Device, getBackend } from '../backend.js';
 import { dispatch, registerOp } from '../dispatcher.js';
 import { DeviceError } from '../errors.js';
 import { contiguousStrides } from '../shape.js';
-import { Tensor, setDeviceTransfer } from '../tensor.js';
+import { setDeviceTransfer, Tensor } from '../tensor.js';
 
 registerOp('toDevice', (inputs, attrs) => {
   const [x] = inputs;

@@ -1,7 +1,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { dispatch, registerOp } from '../dispatcher.js';
-import { type DType, DEFAULT_FLOAT, isFloat, promoteTypes, promoteWithScalar } from '../dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DEFAULT_FLOAT, type DType, isFloat, promoteTypes, promoteWithScalar } from '../dtype.js';
+import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, broadcastView, bumpVersion, emptyOut, sameDevice } from './util.js';
@@ -11,10 +11,35 @@ export type TensorOrScalar = Tensor | Scalar;
 
 /** Unary ops whose result is float even for integer inputs (exp of an int tensor is float). */
 const FLOAT_RESULT = new Set<UnaryOp>([
-  'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'erf', 'gelu', 'geluTanh', 'elu',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+  'sin',
+  'cos',
+  'tan',
+  'tanh',
+  'sigmoid',
+  'erf',
+  'gelu',
+  'geluTanh',
+  'elu',
 ]);
 const BOOL_RESULT = new Set<UnaryOp>(['logicalNot', 'isnan', 'isinf']);
-const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
+const COMPARISONS = new Set<BinaryOp>([
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+  'logicalXor',
+]);
 /** Binary ops that PyTorch computes in float even for integer operands. */
 const FLOAT_BINARY = new Set<BinaryOp>(['div', 'atan2']);
 
@@ -35,14 +60,42 @@ function unaryImpl(op: UnaryOp) {
 }
 
 export const UNARY_OPS: UnaryOp[] = [
-  'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'square', 'sin', 'cos', 'tan', 'tanh',
-  'sigmoid', 'relu', 'erf', 'gelu', 'geluTanh', 'floor', 'ceil', 'round', 'trunc', 'logicalNot', 'isnan', 'isinf', 'clamp',
-  'leakyRelu', 'elu',
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+  'square',
+  'sin',
+  'cos',
+  'tan',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'erf',
+  'gelu',
+  'geluTanh',
+  'floor',
+  'ceil',
+  'round',
+  'trunc',
+  'logicalNot',
+  'isnan',
+  'isinf',
+  'clamp',
+  'leakyRelu',
+  'elu',
 ];
 for (const op of UNARY_OPS) registerOp(op, unaryImpl(op));
 
 export function unary(op: UnaryOp, x: Tensor, params?: number[]): Tensor {
-  if (op === 'neg' && x.dtype === 'bool') throw new DTypeError('neg: negation, the `-` operator, on a bool tensor is not supported');
+  if (op === 'neg' && x.dtype === 'bool')
+    throw new DTypeError('neg: negation, the `-` operator, on a bool tensor is not supported');
   return dispatch(op, [x], params ? { params } : {});
 }
 
@@ -50,7 +103,9 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new ValueError("clamp: at least one of 'min' or 'max' must not be None");
   }
-  return dispatch('clamp', [x], { params: [min ?? Number.NEGATIVE_INFINITY, max ?? Number.POSITIVE_INFINITY] });
+  return dispatch('clamp', [x], {
+    params: [min ?? Number.NEGATIVE_INFINITY, max ?? Number.POSITIVE_INFINITY],
+  });
 }
 
 function category(d: DType): number {
@@ -98,14 +153,35 @@ function binaryImpl(op: BinaryOp) {
 }
 
 export const BINARY_OPS: BinaryOp[] = [
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'atan2', 'remainder', 'floorDivide',
-  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'atan2',
+  'remainder',
+  'floorDivide',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+  'logicalXor',
 ];
 for (const op of BINARY_OPS) registerOp(op, binaryImpl(op));
 
 /** a op b with broadcasting; either side may be a JS number. */
 export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
-  if (op === 'sub' && (a instanceof Tensor ? a.dtype : 'bool') === 'bool' && (b instanceof Tensor ? b.dtype : 'bool') === 'bool') {
+  if (
+    op === 'sub' &&
+    (a instanceof Tensor ? a.dtype : 'bool') === 'bool' &&
+    (b instanceof Tensor ? b.dtype : 'bool') === 'bool'
+  ) {
     throw new DTypeError(
       'sub: Subtraction, the `-` operator, with two bool tensors is not supported. If you are trying to invert a mask, use logicalNot() instead.',
     );
@@ -155,7 +231,8 @@ registerOp('where', whereImpl);
 
 /** Elementwise choice: cond ? a : b, with broadcasting over all three. */
 export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
-  if (cond.dtype !== 'bool') throw new DTypeError(`where: expected condition to be a bool tensor, but got ${cond.dtype}`);
+  if (cond.dtype !== 'bool')
+    throw new DTypeError(`where: expected condition to be a bool tensor, but got ${cond.dtype}`);
   sameDevice('where', cond, a instanceof Tensor ? a : null, b instanceof Tensor ? b : null);
   const inputs = [cond];
   const attrs: Record<string, unknown> = {};
@@ -183,10 +260,14 @@ registerOp('thresholdBackward', (inputs, attrs) => {
 export function thresholdBackward(g: Tensor, x: Tensor, threshold: number): Tensor {
   sameDevice('thresholdBackward', g, x);
   if (!shapesEqual(g.shape, x.shape)) {
-    throw new ShapeError(`thresholdBackward: gradient ${fmtShape(g.shape)} and input ${fmtShape(x.shape)} must have one shape`);
+    throw new ShapeError(
+      `thresholdBackward: gradient ${fmtShape(g.shape)} and input ${fmtShape(x.shape)} must have one shape`,
+    );
   }
   if (!isFloat(g.dtype) || x.dtype !== g.dtype) {
-    throw new DTypeError(`thresholdBackward: expected floating point tensors of one dtype, got ${g.dtype} and ${x.dtype}`);
+    throw new DTypeError(
+      `thresholdBackward: expected floating point tensors of one dtype, got ${g.dtype} and ${x.dtype}`,
+    );
   }
   return dispatch('thresholdBackward', [g, x], { threshold });
 }
@@ -201,17 +282,22 @@ registerOp('maskedFill', (inputs, attrs) => {
 });
 
 function checkMask(op: string, x: Tensor, mask: Tensor, value: number | Tensor): void {
-  if (mask.dtype !== 'bool') throw new DTypeError(`${op}: expected mask to be a bool tensor, got ${mask.dtype}`);
+  if (mask.dtype !== 'bool')
+    throw new DTypeError(`${op}: expected mask to be a bool tensor, got ${mask.dtype}`);
   broadcastShapes(op, x.shape, mask.shape);
   if (value instanceof Tensor && value.dim() !== 0) {
-    throw new ShapeError(`${op}: only supports a 0-dimensional value tensor, but got tensor with shape ${fmtShape(value.shape)}`);
+    throw new ShapeError(
+      `${op}: only supports a 0-dimensional value tensor, but got tensor with shape ${fmtShape(value.shape)}`,
+    );
   }
 }
 
 /** x with positions where mask is true set to value. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
   checkMask('maskedFill', x, mask, value);
-  return value instanceof Tensor ? dispatch('maskedFill', [x, mask, value]) : dispatch('maskedFill', [x, mask], { value });
+  return value instanceof Tensor
+    ? dispatch('maskedFill', [x, mask, value])
+    : dispatch('maskedFill', [x, mask], { value });
 }
 
 // ---- in-place ops: write into self (any strides), bump the storage version ----
@@ -225,7 +311,8 @@ function inplaceBinary(op: BinaryOp) {
     return self;
   };
 }
-for (const op of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as BinaryOp[]) registerOp(`${op}_`, inplaceBinary(op));
+for (const op of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as BinaryOp[])
+  registerOp(`${op}_`, inplaceBinary(op));
 
 /** Like PyTorch, no in-place writes into expanded tensors (several elements share one memory location). */
 function checkNoInternalOverlap(op: string, self: Tensor): void {
@@ -244,7 +331,9 @@ export function binaryInplace(op: BinaryOp, self: Tensor, other: TensorOrScalar)
     sameDevice(name, self, other);
     const shape = broadcastShapes(name, self.shape, other.shape);
     if (!shapesEqual(shape, self.shape)) {
-      throw new ShapeError(`${name}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+      throw new ShapeError(
+        `${name}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`,
+      );
     }
     checkInplaceDType(name, self, binaryDType(op, self, other));
     return dispatch(name, [self, other]);
@@ -255,7 +344,9 @@ export function binaryInplace(op: BinaryOp, self: Tensor, other: TensorOrScalar)
 
 function checkInplaceDType(op: string, self: Tensor, result: DType): void {
   if (isFloat(result) && !isFloat(self.dtype)) {
-    throw new DTypeError(`${op}: result type ${result} can't be cast to the desired output type ${self.dtype}`);
+    throw new DTypeError(
+      `${op}: result type ${result} can't be cast to the desired output type ${self.dtype}`,
+    );
   }
 }
 
@@ -285,7 +376,10 @@ registerOp('fill_', (inputs, attrs) => {
 
 export function fill_(self: Tensor, value: number | Tensor): Tensor {
   if (value instanceof Tensor) {
-    if (value.dim() !== 0) throw new ShapeError(`fill_: only supports 0-dimension value tensor but got tensor with ${value.dim()} dimensions`);
+    if (value.dim() !== 0)
+      throw new ShapeError(
+        `fill_: only supports 0-dimension value tensor but got tensor with ${value.dim()} dimensions`,
+      );
     return dispatch('fill_', [self, value]);
   }
   return dispatch('fill_', [self], { value: scalarValue(value) });
@@ -295,7 +389,12 @@ registerOp('copy_', (inputs) => {
   const [self, src] = inputs;
   if (src.device !== self.device) {
     const data = src.dataSync();
-    const moved = new Tensor(backendOf(self).upload(data, src.dtype), [...src.shape], src.contiguous().strides.slice(), 0);
+    const moved = new Tensor(
+      backendOf(self).upload(data, src.dtype),
+      [...src.shape],
+      src.contiguous().strides.slice(),
+      0,
+    );
     backendOf(self).copy(broadcastView(moved, self.shape), self);
   } else backendOf(self).copy(broadcastView(src, self.shape), self);
   bumpVersion(self);
@@ -307,7 +406,9 @@ export function copy_(self: Tensor, src: Tensor): Tensor {
   checkNoInternalOverlap('copy_', self);
   const shape = broadcastShapes('copy_', self.shape, src.shape);
   if (!shapesEqual(shape, self.shape)) {
-    throw new ShapeError(`copy_: the size of src ${fmtShape(src.shape)} must be broadcastable to self ${fmtShape(self.shape)}`);
+    throw new ShapeError(
+      `copy_: the size of src ${fmtShape(src.shape)} must be broadcastable to self ${fmtShape(self.shape)}`,
+    );
   }
   return dispatch('copy_', [self, src]);
 }
@@ -326,9 +427,13 @@ export function maskedFill_(self: Tensor, mask: Tensor, value: number | Tensor):
   checkMask('maskedFill_', self, mask, value);
   const shape = broadcastShapes('maskedFill_', self.shape, mask.shape);
   if (!shapesEqual(shape, self.shape)) {
-    throw new ShapeError(`maskedFill_: mask of shape ${fmtShape(mask.shape)} cannot be broadcast to self ${fmtShape(self.shape)}`);
+    throw new ShapeError(
+      `maskedFill_: mask of shape ${fmtShape(mask.shape)} cannot be broadcast to self ${fmtShape(self.shape)}`,
+    );
   }
-  return value instanceof Tensor ? dispatch('maskedFill_', [self, mask, value]) : dispatch('maskedFill_', [self, mask], { value });
+  return value instanceof Tensor
+    ? dispatch('maskedFill_', [self, mask, value])
+    : dispatch('maskedFill_', [self, mask], { value });
 }
 
 registerOp('toDtype', (inputs, attrs) => {

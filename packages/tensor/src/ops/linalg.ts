@@ -1,6 +1,6 @@
 import { dispatch, registerOp } from '../dispatcher.js';
 import { isFloat, promoteTypes } from '../dtype.js';
-import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { binary } from './elementwise.js';
@@ -15,7 +15,9 @@ function dimsStr(shape: readonly number[]): string {
 function checkMatmulTypes(op: string, a: Tensor, b: Tensor): void {
   sameDevice(op, a, b);
   if (a.dtype !== b.dtype) {
-    throw new DTypeError(`${op}: expected m1 and m2 to have the same dtype, but got: ${a.dtype} != ${b.dtype}`);
+    throw new DTypeError(
+      `${op}: expected m1 and m2 to have the same dtype, but got: ${a.dtype} != ${b.dtype}`,
+    );
   }
   if (a.dtype === 'bool') throw new DTypeError(`${op}: not implemented for 'bool'`);
 }
@@ -47,7 +49,8 @@ registerOp('matmul', (inputs) => {
 registerOp('mm', (inputs) => {
   const [a, b] = inputs;
   const out = (a.shape[1] > 0 ? emptyOut : empty)([a.shape[0], b.shape[1]], a.dtype, a.device);
-  const view3 = (t: Tensor) => new Tensor(t.storage, [1, t.shape[0], t.shape[1]], [0, t.strides[0], t.strides[1]], t.offset);
+  const view3 = (t: Tensor) =>
+    new Tensor(t.storage, [1, t.shape[0], t.shape[1]], [0, t.strides[0], t.strides[1]], t.offset);
   backendOf(a).matmul(view3(a), view3(b), view3(out));
   return out;
 });
@@ -55,7 +58,9 @@ registerOp('mm', (inputs) => {
 /** Matrix product of two 2-d tensors: mm: shapes cannot be multiplied (64x400 and 256x120). */
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.dim() !== 2 || b.dim() !== 2) {
-    throw new ShapeError(`mm: expected 2-D tensors, but got ${a.dim()}-D and ${b.dim()}-D (shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
+    throw new ShapeError(
+      `mm: expected 2-D tensors, but got ${a.dim()}-D and ${b.dim()}-D (shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`,
+    );
   }
   if (a.shape[1] !== b.shape[0]) {
     throw new ShapeError(`mm: shapes cannot be multiplied (${dimsStr(a.shape)} and ${dimsStr(b.shape)})`);
@@ -66,7 +71,8 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 
 /** Batched matrix product of 3-d tensors with equal batch sizes. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
-  if (a.dim() !== 3 || b.dim() !== 3) throw new ShapeError(`bmm: expected 3-D tensors, but got ${a.dim()}-D and ${b.dim()}-D`);
+  if (a.dim() !== 3 || b.dim() !== 3)
+    throw new ShapeError(`bmm: expected 3-D tensors, but got ${a.dim()}-D and ${b.dim()}-D`);
   if (a.shape[0] !== b.shape[0]) {
     throw new ShapeError(`bmm: batch sizes must match, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
@@ -80,12 +86,16 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 /** NumPy/PyTorch matmul: vectors, matrices, and broadcast batches of matrices. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.dim() === 0 || b.dim() === 0) {
-    throw new ShapeError(`matmul: both arguments to matmul need to be at least 1D, but they are ${a.dim()}D and ${b.dim()}D`);
+    throw new ShapeError(
+      `matmul: both arguments to matmul need to be at least 1D, but they are ${a.dim()}D and ${b.dim()}D`,
+    );
   }
   checkMatmulTypes('matmul', a, b);
   if (a.dim() === 1 && b.dim() === 1) {
     if (a.shape[0] !== b.shape[0]) {
-      throw new ShapeError(`matmul: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements`);
+      throw new ShapeError(
+        `matmul: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements`,
+      );
     }
     return dot(a, b);
   }
@@ -94,7 +104,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const K1 = a2.shape[a2.dim() - 1];
   const K2 = b2.shape[b2.dim() - 2];
   if (K1 !== K2) {
-    throw new ShapeError(`matmul: shapes cannot be multiplied (${dimsStr(a2.shape.slice(-2))} and ${dimsStr(b2.shape.slice(-2))}) for inputs ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    throw new ShapeError(
+      `matmul: shapes cannot be multiplied (${dimsStr(a2.shape.slice(-2))} and ${dimsStr(b2.shape.slice(-2))}) for inputs ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
   }
   let out = a2.dim() === 2 && b2.dim() === 2 ? dispatch('mm', [a2, b2]) : dispatch('matmul', [a2, b2]);
   if (a.dim() === 1) out = squeeze(out, -2);
@@ -103,9 +115,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 }
 
 export function dot(a: Tensor, b: Tensor): Tensor {
-  if (a.dim() !== 1 || b.dim() !== 1) throw new ShapeError(`dot: 1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`);
+  if (a.dim() !== 1 || b.dim() !== 1)
+    throw new ShapeError(`dot: 1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`);
   if (a.shape[0] !== b.shape[0]) {
-    throw new ShapeError(`dot: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
+    throw new ShapeError(
+      `dot: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
+    );
   }
   checkMatmulTypes('dot', a, b);
   return sum(binary('mul', a, b));
@@ -129,12 +144,20 @@ registerOp('addmm', (inputs, attrs) => {
 });
 
 /** beta * input + alpha * (m1 @ m2): what nn.Linear computes (AddmmBackward0 in the graph). */
-export function addmm(input: Tensor, m1: Tensor, m2: Tensor, opts: { beta?: number; alpha?: number } = {}): Tensor {
+export function addmm(
+  input: Tensor,
+  m1: Tensor,
+  m2: Tensor,
+  opts: { beta?: number; alpha?: number } = {},
+): Tensor {
   if (m1.dim() !== 2 || m2.dim() !== 2 || m1.shape[1] !== m2.shape[0]) {
-    throw new ShapeError(`addmm: shapes cannot be multiplied (${dimsStr(m1.shape)} and ${dimsStr(m2.shape)})`);
+    throw new ShapeError(
+      `addmm: shapes cannot be multiplied (${dimsStr(m1.shape)} and ${dimsStr(m2.shape)})`,
+    );
   }
   checkMatmulTypes('addmm', m1, m2);
   broadcastShapes('addmm', input.shape, [m1.shape[0], m2.shape[1]]);
-  if (!isFloat(m1.dtype) && !Number.isInteger(opts.alpha ?? 1)) throw new DTypeError('addmm: float alpha with integer tensors');
+  if (!isFloat(m1.dtype) && !Number.isInteger(opts.alpha ?? 1))
+    throw new DTypeError('addmm: float alpha with integer tensors');
   return dispatch('addmm', [input, m1, m2], { beta: opts.beta ?? 1, alpha: opts.alpha ?? 1 });
 }

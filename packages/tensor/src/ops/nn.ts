@@ -1,6 +1,6 @@
 import { dispatch, registerOp } from '../dispatcher.js';
 import { DEFAULT_FLOAT, isFloat } from '../dtype.js';
-import { DTypeError, IndexError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
 import { normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { type Conv2dOptions, conv2dParams, conv2dRaw, withBatch } from './conv.js';
@@ -55,7 +55,8 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 
 // ---- gather / scatter / index_select ----
 function checkIndex(op: string, index: Tensor): void {
-  if (index.dtype !== 'int32') throw new DTypeError(`${op}: expected index to be an int32 tensor, got ${index.dtype}`);
+  if (index.dtype !== 'int32')
+    throw new DTypeError(`${op}: expected index to be an int32 tensor, got ${index.dtype}`);
 }
 
 registerOp('gather', (inputs, attrs) => {
@@ -71,7 +72,9 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   sameDevice('gather', x, index);
   const d = normalizeDim('gather', dim, x.dim());
   if (index.dim() !== x.dim() || index.shape.some((s, k) => k !== d && s > x.shape[k])) {
-    throw new ShapeError(`gather: index ${fmtShape(index.shape)} must have the same rank as input ${fmtShape(x.shape)} and no larger sizes outside dim ${d}`);
+    throw new ShapeError(
+      `gather: index ${fmtShape(index.shape)} must have the same rank as input ${fmtShape(x.shape)} and no larger sizes outside dim ${d}`,
+    );
   }
   checkRange('gather', index, x.shape[d]);
   return dispatch('gather', [x, index], { dim: d });
@@ -83,7 +86,8 @@ function checkRange(op: string, index: Tensor, size: number): void {
   const data = index.contiguous().dataSync();
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v < 0 || v >= size) throw new IndexError(`${op}: index ${v} is out of bounds for dimension with size ${size}`);
+    if (v < 0 || v >= size)
+      throw new IndexError(`${op}: index ${v} is out of bounds for dimension with size ${size}`);
   }
 }
 
@@ -99,8 +103,14 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   checkIndex('scatterAdd', index);
   sameDevice('scatterAdd', x, index, src);
   const d = normalizeDim('scatterAdd', dim, x.dim());
-  if (index.dim() !== x.dim() || src.dim() !== x.dim() || index.shape.some((s, k) => s > src.shape[k] || (k !== d && s > x.shape[k]))) {
-    throw new ShapeError(`scatterAdd: index ${fmtShape(index.shape)}, src ${fmtShape(src.shape)} and self ${fmtShape(x.shape)} have incompatible shapes`);
+  if (
+    index.dim() !== x.dim() ||
+    src.dim() !== x.dim() ||
+    index.shape.some((s, k) => s > src.shape[k] || (k !== d && s > x.shape[k]))
+  ) {
+    throw new ShapeError(
+      `scatterAdd: index ${fmtShape(index.shape)}, src ${fmtShape(src.shape)} and self ${fmtShape(x.shape)} have incompatible shapes`,
+    );
   }
   checkRange('scatterAdd', index, x.shape[d]);
   return dispatch('scatterAdd', [x, index, src], { dim: d });
@@ -119,7 +129,8 @@ registerOp('indexSelect', (inputs, attrs) => {
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndex('indexSelect', index);
   sameDevice('indexSelect', x, index);
-  if (index.dim() > 1) throw new ShapeError(`indexSelect: index must be a vector, got shape ${fmtShape(index.shape)}`);
+  if (index.dim() > 1)
+    throw new ShapeError(`indexSelect: index must be a vector, got shape ${fmtShape(index.shape)}`);
   const d = normalizeDim('indexSelect', dim, x.dim());
   checkRange('indexSelect', index, x.shape[d]);
   return dispatch('indexSelect', [x, index.dim() === 0 ? index.reshape([1]) : index], { dim: d });
@@ -128,9 +139,22 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 registerOp('oneHot', (inputs, attrs) => {
   const [index] = inputs;
   const n = attrs.numClasses as number;
-  const classes = new Tensor(backendOf(index).upload(Int32Array.from({ length: n }, (_, i) => i), 'int32'), [n], [1], 0);
+  const classes = new Tensor(
+    backendOf(index).upload(
+      Int32Array.from({ length: n }, (_, i) => i),
+      'int32',
+    ),
+    [n],
+    [1],
+    0,
+  );
   const out = empty([...index.shape, n], 'int32', index.device);
-  backendOf(index).binary('eq', broadcastView(index.unsqueeze(-1), out.shape), broadcastView(classes, out.shape), out);
+  backendOf(index).binary(
+    'eq',
+    broadcastView(index.unsqueeze(-1), out.shape),
+    broadcastView(classes, out.shape),
+    out,
+  );
   return out;
 });
 
@@ -139,7 +163,8 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   checkIndex('oneHot', index);
   let n = numClasses;
   if (n < 0) {
-    if (!index.storage.backend.readSync) throw new ValueError('oneHot: numClasses must be given for tensors on this device');
+    if (!index.storage.backend.readSync)
+      throw new ValueError('oneHot: numClasses must be given for tensors on this device');
     n = index.numel() === 0 ? 0 : Math.max(...index.contiguous().dataSync()) + 1;
   }
   checkRange('oneHot', index, n);
@@ -194,7 +219,9 @@ function padIndex(mode: Exclude<PadMode, 'constant'>, size: number, lo: number, 
  */
 export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
   if (padding.length % 2 !== 0 || padding.length / 2 > x.dim()) {
-    throw new ShapeError(`pad: padding length must be even and at most 2 * ${x.dim()}, got ${padding.length}`);
+    throw new ShapeError(
+      `pad: padding length must be even and at most 2 * ${x.dim()}, got ${padding.length}`,
+    );
   }
   if (mode === 'constant') return dispatch('pad', [x], { pad: [...padding], value });
   let out = x;
@@ -204,9 +231,14 @@ export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'cons
     if (lo === 0 && hi === 0) continue;
     const size = x.shape[d];
     if (mode === 'reflect' && (lo >= size || hi >= size)) {
-      throw new ShapeError(`pad: padding size should be less than the corresponding input dimension, but got padding (${lo}, ${hi}) at dimension ${d} of input ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `pad: padding size should be less than the corresponding input dimension, but got padding (${lo}, ${hi}) at dimension ${d} of input ${fmtShape(x.shape)}`,
+      );
     }
-    if (mode === 'circular' && (lo > size || hi > size)) throw new ShapeError(`pad: circular padding (${lo}, ${hi}) larger than dimension ${d} of input ${fmtShape(x.shape)}`);
+    if (mode === 'circular' && (lo > size || hi > size))
+      throw new ShapeError(
+        `pad: circular padding (${lo}, ${hi}) larger than dimension ${d} of input ${fmtShape(x.shape)}`,
+      );
     const idx = padIndex(mode, size, lo, hi);
     out = indexSelect(out, d, new Tensor(backendOf(x).upload(idx, 'int32'), [idx.length], [1], 0));
   }

@@ -8,7 +8,7 @@
 import type { AdamStepConsts, SgdStepConsts } from '../backend.js';
 import { dispatch, registerOp } from '../dispatcher.js';
 import { isFloat } from '../dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, bumpVersion, sameDevice } from './util.js';
@@ -39,10 +39,13 @@ function checkOperands(op: string, p: Tensor, others: (Tensor | null)[]): void {
   if (!isFloat(p.dtype)) throw new DTypeError(`${op}: expected a floating point parameter, got ${p.dtype}`);
   for (const t of others) {
     if (!t) continue;
-    sameDevice(op, p, t);
-    if (t.dtype !== p.dtype) throw new DTypeError(`${op}: expected all tensors to be ${p.dtype}, got ${t.dtype}`);
+    if (t.storage.backend !== p.storage.backend) sameDevice(op, p, t);
+    if (t.dtype !== p.dtype)
+      throw new DTypeError(`${op}: expected all tensors to be ${p.dtype}, got ${t.dtype}`);
     if (!shapesEqual(t.shape, p.shape)) {
-      throw new ShapeError(`${op}: expected all tensors to have the parameter's shape ${fmtShape(p.shape)}, got ${fmtShape(t.shape)}`);
+      throw new ShapeError(
+        `${op}: expected all tensors to have the parameter's shape ${fmtShape(p.shape)}, got ${fmtShape(t.shape)}`,
+      );
     }
   }
 }
@@ -62,7 +65,14 @@ export function sgdConsts(o: SgdStepOptions): SgdStepConsts {
   const momentum = o.momentum ?? 0;
   // maximizing negates the gradient; with weight decay that is folded into d, otherwise into a sign
   const sign = weightDecay !== 0 || !maximize ? 1 : -1;
-  return { weightDecay, maximize, momentum, alpha: sign * (1 - (o.dampening ?? 0)), lr: o.lr, negate: momentum === 0 && sign === -1 };
+  return {
+    weightDecay,
+    maximize,
+    momentum,
+    alpha: sign * (1 - (o.dampening ?? 0)),
+    lr: o.lr,
+    negate: momentum === 0 && sign === -1,
+  };
 }
 
 /** The single-op sequence (what the kernels reproduce), for backends without them. */
@@ -130,7 +140,14 @@ export function adamConsts(o: AdamStepOptions): AdamStepConsts {
   };
 }
 
-function adamSequence(p: Tensor, g: Tensor, m: Tensor, v: Tensor, vmax: Tensor | null, c: AdamStepConsts): void {
+function adamSequence(
+  p: Tensor,
+  g: Tensor,
+  m: Tensor,
+  v: Tensor,
+  vmax: Tensor | null,
+  c: AdamStepConsts,
+): void {
   if (c.decay !== 1) p.mul_(c.decay);
   let d = g;
   if (c.l2) {
@@ -174,7 +191,14 @@ registerOp('adamStep_', (inputs, attrs) => {
  * In place: one Adam (or, `decoupled`, AdamW) step of p with gradient g, first and second moments
  * m and v, and with AMSGrad the running maximum vmax: @torchlet/optim's update. Returns p.
  */
-export function adamStep_(p: Tensor, g: Tensor, m: Tensor, v: Tensor, vmax: Tensor | null, o: AdamStepOptions): Tensor {
+export function adamStep_(
+  p: Tensor,
+  g: Tensor,
+  m: Tensor,
+  v: Tensor,
+  vmax: Tensor | null,
+  o: AdamStepOptions,
+): Tensor {
   checkOperands('adamStep_', p, [g, m, v, vmax]);
   return dispatch('adamStep_', vmax ? [p, g, m, v, vmax] : [p, g, m, v], { consts: adamConsts(o) });
 }

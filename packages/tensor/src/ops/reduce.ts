@@ -1,7 +1,7 @@
 import type { ReduceOp } from '../backend.js';
 import { dispatch, registerOp } from '../dispatcher.js';
-import { type DType, DEFAULT_FLOAT, isFloat } from '../dtype.js';
-import { DTypeError, IndexError, fmtShape } from '../errors.js';
+import { DEFAULT_FLOAT, type DType, isFloat } from '../dtype.js';
+import { DTypeError, fmtShape, IndexError } from '../errors.js';
 import { normalizeDim, normalizeDims } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { binary, unary, where } from './elementwise.js';
@@ -14,7 +14,9 @@ export type Dims = number | readonly number[] | null | undefined;
 export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
 
 function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
-  return keepdim ? shape.map((s, d) => (dims.includes(d) ? 1 : s)) : shape.filter((_, d) => !dims.includes(d));
+  return keepdim
+    ? shape.map((s, d) => (dims.includes(d) ? 1 : s))
+    : shape.filter((_, d) => !dims.includes(d));
 }
 
 function reduceDType(op: ReduceOp, dtype: DType): DType {
@@ -39,20 +41,32 @@ registerOp('amin', reduceImpl('min'));
 function checkNonEmpty(op: string, x: Tensor, dims: number[]): void {
   for (const d of dims) {
     if (x.shape[d] === 0) {
-      throw new IndexError(`${op}: Expected reduction dim ${d} to have non-zero size (input shape ${fmtShape(x.shape)})`);
+      throw new IndexError(
+        `${op}: Expected reduction dim ${d} to have non-zero size (input shape ${fmtShape(x.shape)})`,
+      );
     }
   }
   if (x.numel() === 0 && dims.length === x.dim()) {
-    throw new IndexError(`${op}: Expected reduction over a non-empty tensor (input shape ${fmtShape(x.shape)})`);
+    throw new IndexError(
+      `${op}: Expected reduction over a non-empty tensor (input shape ${fmtShape(x.shape)})`,
+    );
   }
 }
 
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return dispatch('sum', [x], { dims: normalizeDims('sum', dim, x.dim()), keepdim, all: dim === undefined || dim === null });
+  return dispatch('sum', [x], {
+    dims: normalizeDims('sum', dim, x.dim()),
+    keepdim,
+    all: dim === undefined || dim === null,
+  });
 }
 
 export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return dispatch('prod', [x], { dims: normalizeDims('prod', dim, x.dim()), keepdim, all: dim === undefined || dim === null });
+  return dispatch('prod', [x], {
+    dims: normalizeDims('prod', dim, x.dim()),
+    keepdim,
+    all: dim === undefined || dim === null,
+  });
 }
 
 export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
@@ -69,7 +83,9 @@ export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   if (!isFloat(x.dtype)) {
-    throw new DTypeError(`mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`);
+    throw new DTypeError(
+      `mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`,
+    );
   }
   const dims = normalizeDims('mean', dim, x.dim());
   const n = dims.reduce((a, d) => a * x.shape[d], 1);
@@ -90,7 +106,12 @@ function argImpl(op: 'argmax' | 'argmin') {
       const flat = x.reshape([-1]);
       const out = empty([1], 'int32', x.device);
       backendOf(x).argReduce(op, flat, 0, out);
-      return keepdim ? view(out, x.shape.map(() => 1)) : view(out, []);
+      return keepdim
+        ? view(
+            out,
+            x.shape.map(() => 1),
+          )
+        : view(out, []);
     }
     const d = x.dim() === 0 ? 0 : dim;
     const kept = empty(reducedShape(x.shape, [d], true), 'int32', x.device);

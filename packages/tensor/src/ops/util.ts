@@ -1,4 +1,4 @@
-import { type Backend, type Device, type TensorView, getBackend } from '../backend.js';
+import { type Backend, type Device, getBackend, type TensorView } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { DeviceError } from '../errors.js';
 import { contiguousStrides, numel } from '../shape.js';
@@ -30,7 +30,9 @@ export function sameDevice(op: string, ...ts: (Tensor | number | null | undefine
     if (!(t instanceof Tensor)) continue;
     if (device === null) device = t.device;
     else if (t.device !== device) {
-      throw new DeviceError(`${op}: expected all tensors to be on the same device, but found at least two devices, ${device} and ${t.device}`);
+      throw new DeviceError(
+        `${op}: expected all tensors to be on the same device, but found at least two devices, ${device} and ${t.device}`,
+      );
     }
   }
   return device ?? 'cpu';

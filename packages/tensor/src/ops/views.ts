@@ -1,7 +1,15 @@
 import { dispatch, registerOp } from '../dispatcher.js';
 import { promoteTypes } from '../dtype.js';
-import { IndexError, ShapeError, ValueError, fmtShape } from '../errors.js';
-import { contiguousStrides, inferShape, isContiguous, normalizeDim, numel, shapesEqual, viewStrides } from '../shape.js';
+import { fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
+import {
+  contiguousStrides,
+  inferShape,
+  isContiguous,
+  normalizeDim,
+  numel,
+  shapesEqual,
+  viewStrides,
+} from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, empty, emptyOut, sameDevice } from './util.js';
 
@@ -40,7 +48,11 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const e = normalizeDim('flatten', endDim, x.dim());
   if (s > e) throw new IndexError('flatten: start_dim cannot come after end_dim');
   if (s === e) return x;
-  const shape = [...x.shape.slice(0, s), x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1), ...x.shape.slice(e + 1)];
+  const shape = [
+    ...x.shape.slice(0, s),
+    x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1),
+    ...x.shape.slice(e + 1),
+  ];
   return reshape(x, shape);
 }
 
@@ -54,12 +66,18 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
 registerOp('permute', (inputs, attrs) => {
   const [x] = inputs;
   const dims = attrs.dims as number[];
-  return alias(x, dims.map((d) => x.shape[d]), dims.map((d) => x.strides[d]));
+  return alias(
+    x,
+    dims.map((d) => x.shape[d]),
+    dims.map((d) => x.strides[d]),
+  );
 });
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.dim()) {
-    throw new ShapeError(`permute: number of dims don't match in permute (input has ${x.dim()} dims, got ${dims.length}: ${fmtShape(dims)})`);
+    throw new ShapeError(
+      `permute: number of dims don't match in permute (input has ${x.dim()} dims, got ${dims.length}: ${fmtShape(dims)})`,
+    );
   }
   const norm = dims.map((d) => normalizeDim('permute', d, x.dim()));
   if (new Set(norm).size !== norm.length) throw new ShapeError(`permute: repeated dim in ${fmtShape(dims)}`);
@@ -78,12 +96,17 @@ registerOp('transpose', (inputs, attrs) => {
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.dim() === 0) return x;
-  return dispatch('transpose', [x], { dim0: normalizeDim('transpose', dim0, x.dim()), dim1: normalizeDim('transpose', dim1, x.dim()) });
+  return dispatch('transpose', [x], {
+    dim0: normalizeDim('transpose', dim0, x.dim()),
+    dim1: normalizeDim('transpose', dim1, x.dim()),
+  });
 }
 
 registerOp('t', (inputs) => {
   const [x] = inputs;
-  return x.dim() < 2 ? alias(x, x.shape, x.strides) : alias(x, [x.shape[1], x.shape[0]], [x.strides[1], x.strides[0]]);
+  return x.dim() < 2
+    ? alias(x, x.shape, x.strides)
+    : alias(x, [x.shape[1], x.shape[0]], [x.strides[1], x.strides[0]]);
 });
 
 /** Transpose of a matrix (0-d and 1-d tensors are returned as is). */
@@ -97,23 +120,32 @@ registerOp('expand', (inputs, attrs) => {
   const [x] = inputs;
   const shape = attrs.shape as number[];
   const lead = shape.length - x.dim();
-  const strides = shape.map((s, i) => (i < lead ? 0 : x.shape[i - lead] === 1 && s !== 1 ? 0 : x.strides[i - lead]));
+  const strides = shape.map((s, i) =>
+    i < lead ? 0 : x.shape[i - lead] === 1 && s !== 1 ? 0 : x.strides[i - lead],
+  );
   return alias(x, shape, strides);
 });
 
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (shape.length < x.dim()) {
-    throw new ShapeError(`expand: the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${x.dim()})`);
+    throw new ShapeError(
+      `expand: the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${x.dim()})`,
+    );
   }
   const lead = shape.length - x.dim();
   const target = shape.map((s, i) => {
     const cur = i < lead ? 1 : x.shape[i - lead];
     if (s === -1) {
-      if (i < lead) throw new ShapeError(`expand: -1 is not allowed in a leading, non-existing dimension (${fmtShape(shape)})`);
+      if (i < lead)
+        throw new ShapeError(
+          `expand: -1 is not allowed in a leading, non-existing dimension (${fmtShape(shape)})`,
+        );
       return cur;
     }
     if (cur !== 1 && cur !== s) {
-      throw new ShapeError(`expand: the expanded size of the tensor (${s}) must match the existing size (${cur}) at non-singleton dimension ${i}. Target sizes: ${fmtShape(shape)}. Tensor sizes: ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `expand: the expanded size of the tensor (${s}) must match the existing size (${cur}) at non-singleton dimension ${i}. Target sizes: ${fmtShape(shape)}. Tensor sizes: ${fmtShape(x.shape)}`,
+      );
     }
     return s;
   });
@@ -126,7 +158,11 @@ registerOp('squeeze', (inputs, attrs) => {
   const [x] = inputs;
   const dims = attrs.dims as number[];
   const keep = x.shape.map((_, d) => !dims.includes(d));
-  return alias(x, x.shape.filter((_, d) => keep[d]), x.strides.filter((_, d) => keep[d]));
+  return alias(
+    x,
+    x.shape.filter((_, d) => keep[d]),
+    x.strides.filter((_, d) => keep[d]),
+  );
 });
 
 /** Removes size-1 dims (all of them, or the given dim(s) when they have size 1). */
@@ -134,7 +170,9 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const dims =
     dim === undefined
       ? x.shape.flatMap((s, d) => (s === 1 ? [d] : []))
-      : (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim('squeeze', d, x.dim())).filter((d) => x.shape[d] === 1);
+      : (typeof dim === 'number' ? [dim] : dim)
+          .map((d) => normalizeDim('squeeze', d, x.dim()))
+          .filter((d) => x.shape[d] === 1);
   if (dims.length === 0) return x;
   return dispatch('squeeze', [x], { dims });
 }
@@ -165,9 +203,16 @@ registerOp('slice', (inputs, attrs) => {
 });
 
 /** x[..., start:end:step, ...] along dim, with Python's clamping of out-of-range bounds. */
-export function slice(x: Tensor, dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor {
+export function slice(
+  x: Tensor,
+  dim: number,
+  start: number | null = null,
+  end: number | null = null,
+  step = 1,
+): Tensor {
   const d = normalizeDim('slice', dim, x.dim());
-  if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new ValueError(`slice: step must be a positive integer, got ${step}`);
   const n = x.shape[d];
   const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
   const s = start === null ? 0 : clampIdx(start);
@@ -180,7 +225,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const d = normalizeDim('narrow', dim, x.dim());
   const s = start < 0 ? start + x.shape[d] : start;
   if (s < 0 || length < 0 || s + length > x.shape[d]) {
-    throw new IndexError(`narrow: start (${start}) + length (${length}) exceeds dimension size (${x.shape[d]}) of shape ${fmtShape(x.shape)}`);
+    throw new IndexError(
+      `narrow: start (${start}) + length (${length}) exceeds dimension size (${x.shape[d]}) of shape ${fmtShape(x.shape)}`,
+    );
   }
   return dispatch('slice', [x], { dim: d, start: s, end: s + length, step: 1 });
 }
@@ -321,7 +368,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const parts = tensors.filter((t) => !(t.dim() === 1 && t.shape[0] === 0));
   if (parts.length === 0) return clone(tensors[0]);
   const ref = parts[0];
-  if (ref.dim() === 0) throw new ShapeError('cat: zero-dimensional tensor (at position 0) cannot be concatenated');
+  if (ref.dim() === 0)
+    throw new ShapeError('cat: zero-dimensional tensor (at position 0) cannot be concatenated');
   const d = normalizeDim('cat', dim, ref.dim());
   parts.forEach((t, i) => {
     if (t.dim() !== ref.dim() || t.shape.some((s, k) => k !== d && s !== ref.shape[k])) {
@@ -338,11 +386,16 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const ref = tensors[0];
   tensors.forEach((t, i) => {
     if (!shapesEqual(t.shape, ref.shape)) {
-      throw new ShapeError(`stack: expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}`);
+      throw new ShapeError(
+        `stack: expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}`,
+      );
     }
   });
   const d = normalizeDim('stack', dim, ref.dim() + 1);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  return cat(
+    tensors.map((t) => unsqueeze(t, d)),
+    d,
+  );
 }
 
 /** Splits into chunks of `size` (or the given list of sizes) along dim. */
@@ -351,14 +404,18 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
   const n = x.shape[d];
   let sizes: number[];
   if (typeof sizeOrSections === 'number') {
-    if (sizeOrSections <= 0) throw new ValueError(`split: split_size must be positive, got ${sizeOrSections}`);
+    if (sizeOrSections <= 0)
+      throw new ValueError(`split: split_size must be positive, got ${sizeOrSections}`);
     sizes = [];
     for (let at = 0; at < n; at += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - at));
     if (sizes.length === 0) sizes.push(0);
   } else {
     sizes = [...sizeOrSections];
     const sum = sizes.reduce((a, b) => a + b, 0);
-    if (sum !== n) throw new ShapeError(`split: split_with_sizes expects split_sizes to sum exactly to ${n} (input tensor's size at dimension ${d}), but got split_sizes=${fmtShape(sizes)}`);
+    if (sum !== n)
+      throw new ShapeError(
+        `split: split_with_sizes expects split_sizes to sum exactly to ${n} (input tensor's size at dimension ${d}), but got split_sizes=${fmtShape(sizes)}`,
+      );
   }
   let at = 0;
   return sizes.map((s) => {
@@ -369,7 +426,8 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
 }
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const d = normalizeDim('chunk', dim, x.dim());
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }

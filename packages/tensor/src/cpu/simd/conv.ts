@@ -5,10 +5,9 @@
  * match the JavaScript path, which runs these products through the same wasm code.
  */
 import type { Conv2dParams, TensorView } from '../../backend.js';
-import { getNumThreads } from '../gemm/index.js';
-import { SimdRuntime } from './runtime.js';
-import { MIN_THREAD_WORK, MIN_WASM_WORK } from '../gemm/index.js';
+import { getNumThreads, MIN_THREAD_WORK, MIN_WASM_WORK } from '../gemm/index.js';
 import { directConv2d, directConv2dBackwardWeight } from './dconv.js';
+import { SimdRuntime } from './runtime.js';
 import { addrOf, data, outAddr } from './stage.js';
 
 /** gemm/ runs products below MIN_WASM_WORK in JavaScript and splits those above MIN_THREAD_WORK over threads: leave both to it. */
@@ -143,7 +142,14 @@ export function simdConv2d(
   return true;
 }
 
-/** dx = col2im(W_g^T @ dy_g) per sample and group. */
+/** Floats of one column matrix for several samples in the backward-input pass (~512 KiB, in L2). */
+const COL_FLOATS = 1 << 17;
+
+/**
+ * dx = col2im(W_g^T @ dy_g) per sample and group. The products of a chunk of samples are one GEMM
+ * (dy regrouped as [O, samples * P]): fewer, wider products, packed once; each column of the result is
+ * the product of that column alone, so every element is what a per-sample product gives.
+ */
 export function simdConv2dBackwardInput(
   dy: TensorView,
   w: TensorView,
@@ -156,54 +162,87 @@ export function simdConv2dBackwardInput(
   const CHW = g.C * g.H * g.W;
   const OP = g.O * g.P;
   const q = padded(g, p);
+  // samples per product (pointwise: dx is the product itself, one sample at a time)
+  const S = g.pointwise ? 1 : Math.max(1, Math.min(g.N, Math.floor(COL_FLOATS / (g.K * g.P))));
   const reg = rt.layout([
-    4 * OP,
+    4 * S * OP,
     4 * g.O * g.K,
-    g.pointwise ? 0 : 4 * g.K * g.P,
-    4 * CHW,
-    q.any ? 4 * g.C * q.HpWp : 0,
+    g.pointwise ? 0 : 4 * g.K * S * g.P,
+    4 * S * CHW,
+    q.any ? 4 * S * g.C * q.HpWp : 0,
+    g.pointwise ? 0 : 4 * S * OP,
   ]);
   if (!reg) return false;
-  const [pdy, pw, pcol, pdx, pdxp] = reg;
+  const [pdy, pw, pcol, pdx, pdxp, pdyT] = reg;
   const F = rt.f32;
   F.set(data(w).subarray(w.offset, w.offset + g.O * g.K), pw >> 2);
   const args = colArgs(g, p);
   const DY = data(dy);
   const DX = data(dx);
-  const { col2im, unpad2d } = rt.k;
+  const { col2im, unpad2d, pad2d } = rt.k;
   // operands in wasm memory are used in place (unpad2d copies rows in blocks of 16 floats: dx must
   // end its storage, where the last spill lands in the padding)
   const dyAt = addrOf(rt, DY, dy.offset);
   const dxAt = outAddr(rt, DX, dx.offset, g.N * CHW, true);
-  for (let n = 0; n < g.N; n++) {
-    const dyn = dyAt >= 0 ? dyAt + 4 * n * OP : pdy;
-    const dxn = dxAt >= 0 ? dxAt + 4 * n * CHW : pdx;
-    // col2im accumulates into the padded planes (just dx when there is no padding)
-    const acc = q.any ? pdxp : dxn;
-    if (dyAt < 0) F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
-    if (!g.pointwise) F.fill(0, acc >> 2, (acc >> 2) + g.C * q.HpWp);
-    for (let gi = 0; gi < p.groups; gi++) {
-      const c = g.pointwise ? dxn + 4 * gi * g.Cg * g.H * g.W : pcol;
-      rt.sgemm.sgemm(
-        1,
-        0,
-        g.K,
-        g.P,
-        g.Og,
-        pw + 4 * gi * g.Og * g.K,
-        g.K,
-        dyn + 4 * gi * g.Og * g.P,
-        g.P,
-        c,
-        g.P,
-        0,
-        1,
-        rt.ws,
-      );
-      if (!g.pointwise) col2im(pcol, acc + 4 * gi * g.Cg * q.HpWp, ...args);
+  for (let n0 = 0; n0 < g.N; n0 += S) {
+    const cnt = Math.min(S, g.N - n0);
+    const dyc = dyAt >= 0 ? dyAt + 4 * n0 * OP : pdy;
+    const dxc = dxAt >= 0 ? dxAt + 4 * n0 * CHW : pdx;
+    if (dyAt < 0) F.set(DY.subarray(dy.offset + n0 * OP, dy.offset + (n0 + cnt) * OP), pdy >> 2);
+    if (g.pointwise) {
+      for (let gi = 0; gi < p.groups; gi++)
+        rt.sgemm.sgemm(
+          1,
+          0,
+          g.K,
+          g.P,
+          g.Og,
+          pw + 4 * gi * g.Og * g.K,
+          g.K,
+          dyc + 4 * gi * g.Og * g.P,
+          g.P,
+          dxc + 4 * gi * g.Cg * g.H * g.W,
+          g.P,
+          0,
+          1,
+          rt.ws,
+        );
+    } else {
+      // dy as [O, cnt * P]: row o holds channel o of every sample of the chunk
+      const NP = cnt * g.P;
+      pad2d(dyc, pdyT, cnt, g.O, g.P, NP, g.P, 0);
+      // col2im accumulates into the padded planes of the chunk (just dx when there is no padding)
+      const acc = q.any ? pdxp : dxc;
+      const plane = q.any ? g.C * q.HpWp : CHW;
+      F.fill(0, acc >> 2, (acc >> 2) + cnt * plane);
+      for (let gi = 0; gi < p.groups; gi++) {
+        rt.sgemm.sgemm(
+          1,
+          0,
+          g.K,
+          NP,
+          g.Og,
+          pw + 4 * gi * g.Og * g.K,
+          g.K,
+          pdyT + 4 * gi * g.Og * NP,
+          NP,
+          pcol,
+          NP,
+          0,
+          1,
+          rt.ws,
+        );
+        for (let s = 0; s < cnt; s++)
+          col2im(
+            pcol + 4 * s * g.P,
+            acc + 4 * (s * plane + gi * g.Cg * (q.any ? q.HpWp : g.H * g.W)),
+            ...args,
+            4 * (NP - g.P),
+          );
+      }
+      if (q.any) unpad2d(pdxp, dxc, cnt * g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
     }
-    if (q.any) unpad2d(pdxp, dxn, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
-    if (dxAt < 0) DX.set(F.subarray(pdx >> 2, (pdx >> 2) + CHW), dx.offset + n * CHW);
+    if (dxAt < 0) DX.set(F.subarray(pdx >> 2, (pdx >> 2) + cnt * CHW), dx.offset + n0 * CHW);
   }
   return true;
 }

@@ -74,7 +74,12 @@ interface Shape {
   unit: boolean;
 }
 
-function shapeOf(x: readonly number[], w: readonly number[], y: readonly number[], p: Conv2dParams): Shape | null {
+function shapeOf(
+  x: readonly number[],
+  w: readonly number[],
+  y: readonly number[],
+  p: Conv2dParams,
+): Shape | null {
   if (p.groups !== 1) return null;
   const [N, C, H, W] = x;
   const [O, , kh, kw] = w;
@@ -90,7 +95,26 @@ function shapeOf(x: readonly number[], w: readonly number[], y: readonly number[
   if (4 * C * Hp * Wp > MAX_SAMPLE_BYTES && mode === 'auto') return null;
   const unit = sh === 1 && sw === 1 && OW === Wp - dw * (kw - 1) && OH === Hp - dh * (kh - 1);
   const K = C * kh * kw;
-  return { N, C, H, W, O, kh, kw, OH, OW, K, P: OH * OW, sh, sw, Wp, HpWp: Hp * Wp, rowOff: ph * Wp + pw, pad: ph > 0 || pw > 0, unit };
+  return {
+    N,
+    C,
+    H,
+    W,
+    O,
+    kh,
+    kw,
+    OH,
+    OW,
+    K,
+    P: OH * OW,
+    sh,
+    sw,
+    Wp,
+    HpWp: Hp * Wp,
+    rowOff: ph * Wp + pw,
+    pad: ph > 0 || pw > 0,
+    unit,
+  };
 }
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
@@ -110,7 +134,15 @@ function writeOffsets(rt: SimdRuntime, s: Shape, p: Conv2dParams, at: number, Kp
  * The address of samples [n0, n0 + S) of x as padded planes: x itself when it lives in wasm memory and
  * needs no padding, else a copy at `pxp` (padded from x in place, or from a copy at `px`).
  */
-function stageInput(rt: SimdRuntime, s: Shape, x: TensorView, n0: number, S: number, px: number, pxp: number): number {
+function stageInput(
+  rt: SimdRuntime,
+  s: Shape,
+  x: TensorView,
+  n0: number,
+  S: number,
+  px: number,
+  pxp: number,
+): number {
   const F = rt.f32;
   const CHW = s.C * s.H * s.W;
   const X = data(x);
@@ -128,10 +160,19 @@ function stageInput(rt: SimdRuntime, s: Shape, x: TensorView, n0: number, S: num
 }
 
 /** Samples per chunk, given the bytes each needs. */
-const chunkOf = (s: Shape, perSample: number) => Math.max(1, Math.min(s.N, Math.floor(CHUNK_BYTES / perSample)));
+const chunkOf = (s: Shape, perSample: number) =>
+  Math.max(1, Math.min(s.N, Math.floor(CHUNK_BYTES / perSample)));
 
 /** Copies O rows of `len` floats (row stride ld) from wasm memory into a contiguous [O, len] destination. */
-function copyRows(rt: SimdRuntime, from: number, O: number, len: number, ld: number, dst: Float32Array, off: number): void {
+function copyRows(
+  rt: SimdRuntime,
+  from: number,
+  O: number,
+  len: number,
+  ld: number,
+  dst: Float32Array,
+  off: number,
+): void {
   if (ld === len) {
     dst.set(rt.f32.subarray(from >> 2, (from >> 2) + O * len), off);
     return;
@@ -154,7 +195,9 @@ const im2colCost = (s: Shape) => 1.35 * (1 + 40 / s.K);
 const FWD_COST: Record<string, number> = { '4x2': 1, '3x3': 1, '2x4': 1.1, '1x4': 1.6 };
 const FWDC_COST: Record<string, number> = { '2x4': 1, '4x2': 1.1, '6x1': 2 };
 
-type FwdPlan = { kind: 'wide'; mr: number; nv: number; cost: number } | { kind: 'cl'; mp: number; nv: number; cost: number };
+type FwdPlan =
+  | { kind: 'wide'; mr: number; nv: number; cost: number }
+  | { kind: 'cl'; mp: number; nv: number; cost: number };
 
 function planFwd(s: Shape): FwdPlan | null {
   if (forcedFwd) {
@@ -241,11 +284,41 @@ export function directConv2d(
     const y = yAt >= 0 ? yAt + 4 * n0 * OP : py;
     if (plan.kind === 'cl')
       rt.k[`dconv_fwdc_${plan.mp}x${width}`](
-        xp, xs, cnt, poffs, s.K, pa, pbias, Op, s.O, pscr, y, 4 * OP, s.OH, s.OW, 4 * s.sh * s.Wp, 4 * s.sw,
+        xp,
+        xs,
+        cnt,
+        poffs,
+        s.K,
+        pa,
+        pbias,
+        Op,
+        s.O,
+        pscr,
+        y,
+        4 * OP,
+        s.OH,
+        s.OW,
+        4 * s.sh * s.Wp,
+        4 * s.sw,
       );
     else
       rt.k[`dconv_fwd_${plan.mr}x${width}`](
-        xp, xs, cnt, poffs, s.K, pa, pbias, Op, s.O, pscr, Lr, y, 4 * OP, s.OH, s.OW, s.Wp,
+        xp,
+        xs,
+        cnt,
+        poffs,
+        s.K,
+        pa,
+        pbias,
+        Op,
+        s.O,
+        pscr,
+        Lr,
+        y,
+        4 * OP,
+        s.OH,
+        s.OW,
+        s.Wp,
       );
     if (yAt < 0) Y.set(F.subarray(py >> 2, (py >> 2) + cnt * OP), out.offset + n0 * OP);
   }
@@ -360,7 +433,19 @@ export function directConv2dBackwardWeight(
     if (plan.kind === 'cl') {
       rt.k.dconv_tr(d, pdyT, s.O, s.P, s.P, Op, cnt, 4 * OP, 4 * dyT);
       rt.k[`dconv_bwwc_${plan.mk}x${rows}`](
-        xp, xs, pdyT, 4 * dyT, cnt, poffs, Kp, Op, s.OH, s.OW, 4 * s.sh * s.Wp, 4 * s.sw, pacc,
+        xp,
+        xs,
+        pdyT,
+        4 * dyT,
+        cnt,
+        poffs,
+        Kp,
+        Op,
+        s.OH,
+        s.OW,
+        4 * s.sh * s.Wp,
+        4 * s.sw,
+        pacc,
       );
       continue;
     }

@@ -11,7 +11,18 @@ import type { BinaryOp, TensorView, UnaryOp } from '../../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { BINARY_B, BINARY_D, BINARY_F, UNARY_B, UNARY_F } from './emit-elementwise.js';
 import { SimdRuntime } from './runtime.js';
-import { addrOf, badAlias, CHUNK, coalesce, data, numel, outAddr, simdMinElements, stageIn, stageOut } from './stage.js';
+import {
+  addrOf,
+  badAlias,
+  CHUNK,
+  coalesce,
+  data,
+  numel,
+  outAddr,
+  simdMinElements,
+  stageIn,
+  stageOut,
+} from './stage.js';
 
 const isF32 = (v: TensorView | number): v is TensorView => typeof v !== 'number' && v.dtype === 'float32';
 
@@ -268,7 +279,8 @@ export function simdWhere(
 
 /** out = x <= t ? 0 : g for contiguous float32 operands of one shape and a float32 threshold. */
 export function simdThresholdBackward(g: TensorView, x: TensorView, t: number, out: TensorView): boolean {
-  if (g.dtype !== 'float32' || x.dtype !== 'float32' || out.dtype !== 'float32' || Math.fround(t) !== t) return false;
+  if (g.dtype !== 'float32' || x.dtype !== 'float32' || out.dtype !== 'float32' || Math.fround(t) !== t)
+    return false;
   const n = numel(out.shape);
   if (n < simdMinElements()) return false;
   const c = coalesce(out.shape, [out.strides, g.strides as number[], x.strides as number[]]);

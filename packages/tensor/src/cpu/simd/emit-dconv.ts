@@ -32,11 +32,12 @@
  *   dconv_hsum(acc, n, out): out[i] = sum of the 4 lanes of acc[i], for i < n.
  */
 import {
+  brIf,
   type Code,
+  type Func,
   f32,
   f32x4,
   forLoop,
-  type Func,
   get,
   I32,
   i32,
@@ -44,7 +45,6 @@ import {
   i32x4,
   if_,
   loop,
-  brIf,
   type ModuleBuilder,
   set,
   tee,
@@ -78,7 +78,10 @@ function copy16(f: Func, dst: number, src: number, n: Code): Code {
 function emitFwd(mod: ModuleBuilder, mr: number, nv: number, fma: boolean): void {
   const nr = 4 * nv;
   const f = mod.func(`dconv_fwd_${mr}x${nr}`, Array(16).fill(P));
-  const [xp, xs, S, offs, K, a, bias, Op, O, yw, Lr, y, ys, OH, OW, Wp] = Array.from({ length: 16 }, (_, i) => i);
+  const [xp, xs, S, offs, K, a, bias, Op, O, yw, Lr, y, ys, OH, OW, Wp] = Array.from(
+    { length: 16 },
+    (_, i) => i,
+  );
   const [s, xc, pnl, pa0, q, pk, pa, kk, base, yr, o, oh, src, dst, yc] = Array.from({ length: 15 }, () =>
     f.local(I32),
   );
@@ -201,7 +204,8 @@ function emitBww(mod: ModuleBuilder, mo: number, mk: number, fma: boolean): void
       save.push(v128.store(0, addr, f32x4.add(v128.load(0, addr), get(acc[r * mk + c]))));
     }
   const offLoad: Code[] = [];
-  for (let c = 0; c < mk; c++) offLoad.push(set(off[c], i32.load(0, add(get(offs), bytes(add(get(kb), i32c(c)))))));
+  for (let c = 0; c < mk; c++)
+    offLoad.push(set(off[c], i32.load(0, add(get(offs), bytes(add(get(kb), i32c(c)))))));
   const rowPtrs: Code[] = [];
   for (let r = 0; r < mo; r++) rowPtrs.push(set(dp[r], add(get(drow), i32.mul(i32c(r), get(ldo)))));
   for (let c = 0; c < mk; c++) rowPtrs.push(set(xq[c], add(get(xrow), get(off[c]))));
@@ -261,7 +265,14 @@ function emitFinite(mod: ModuleBuilder): void {
   f.body = [
     ...set(m, v128.zero()),
     ...set(end, add(get(p), bytes(i32.and(get(n), i32c(-4))))),
-    ...forLoop(i, get(p), get(end), i32c(16), set(v, v128.load(0, get(i))), set(m, v128.or(get(m), bad(get(v))))),
+    ...forLoop(
+      i,
+      get(p),
+      get(end),
+      i32c(16),
+      set(v, v128.load(0, get(i))),
+      set(m, v128.or(get(m), bad(get(v)))),
+    ),
     ...forLoop(
       i,
       get(end),
@@ -320,8 +331,9 @@ function emitFwdC(mod: ModuleBuilder, mp: number, nv: number, fma: boolean): voi
     { length: 16 },
     (_, i) => i,
   );
-  const [s, xc, yc, b, wb, oh, ow, xr, pk, pw, kk, off, cp, o, pp, n, owEnd, m] = Array.from({ length: 18 }, () =>
-    f.local(I32),
+  const [s, xc, yc, b, wb, oh, ow, xr, pk, pw, kk, off, cp, o, pp, n, owEnd, m] = Array.from(
+    { length: 18 },
+    () => f.local(I32),
   );
   const xq = Array.from({ length: mp }, () => f.local(I32));
   const acc = Array.from({ length: mp * nv }, () => f.local(V128));
@@ -332,7 +344,8 @@ function emitFwdC(mod: ModuleBuilder, mp: number, nv: number, fma: boolean): voi
   /** `count` positions (1 <= count <= mp) starting at column ow of row oh, for block b. */
   const tile = (count: number): Code[] => {
     const out: Code[] = [];
-    for (let t = 0; t < count; t++) out.push(set(xq[t], add(get(xr), i32.mul(add(get(ow), i32c(t)), get(colStep)))));
+    for (let t = 0; t < count; t++)
+      out.push(set(xq[t], add(get(xr), i32.mul(add(get(ow), i32c(t)), get(colStep)))));
     for (let t = 0; t < count; t++)
       for (let v = 0; v < nv; v++)
         out.push(
@@ -362,7 +375,17 @@ function emitFwdC(mod: ModuleBuilder, mp: number, nv: number, fma: boolean): voi
       ),
     );
     // ycl[(oh*OW + ow + t)*Ob + b*4nv + 4v]
-    out.push(set(cp, add(get(ycl), bytes(add(i32.mul(add(i32.mul(get(oh), get(OW)), get(ow)), get(Ob)), i32.mul(get(b), i32c(4 * nv)))))));
+    out.push(
+      set(
+        cp,
+        add(
+          get(ycl),
+          bytes(
+            add(i32.mul(add(i32.mul(get(oh), get(OW)), get(ow)), get(Ob)), i32.mul(get(b), i32c(4 * nv))),
+          ),
+        ),
+      ),
+    );
     for (let t = 0; t < count; t++)
       for (let v = 0; v < nv; v++)
         out.push(v128.store(16 * v, add(get(cp), i32.mul(i32c(t), bytes(get(Ob)))), get(acc[t * nv + v])));

@@ -5,8 +5,9 @@
  *     value replaces the best when greater, or when it is NaN and the best is not (first max and first
  *     NaN win). Indices are h*W + w within the plane, as int32. Output rows are written as whole
  *     vectors in increasing order (the spill past a row is overwritten by the next one).
- *   maxpool_bwd(dy, idx, dx, NC, HW, OHW)      dx[c, idx[c, k]] += dy[c, k] (dx zeroed by the caller);
- *     indices outside the plane are skipped.
+ *   maxpool_bwd(dy, idx, dx, NC, HW, OHW)      dx[c, idx[c, k]] += dy[c, k] into planes it zeroes first
+ *     (one plane at a time, so the scatter hits a plane still in L1); indices outside the plane are
+ *     skipped.
  */
 import {
   type Code,
@@ -20,6 +21,7 @@ import {
   i32x4,
   if_,
   type ModuleBuilder,
+  memory,
   set,
   shuffle32,
   V128,
@@ -100,6 +102,7 @@ export function emitPool(mod: ModuleBuilder): void {
       i32c(0),
       get(NC),
       i32c(1),
+      memory.fill(get(dx), i32c(0), bytes(get(HW))),
       forLoop(
         k,
         i32c(0),

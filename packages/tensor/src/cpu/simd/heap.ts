@@ -14,7 +14,7 @@
  * its high-water mark, within the region it was given; allocations that do not fit (and storages over
  * MAX_BLOCK) are ordinary typed arrays.
  */
-import { type DType, type TypedArray, bytesPerElement } from '../../dtype.js';
+import { bytesPerElement, type DType, type TypedArray } from '../../dtype.js';
 
 const ALIGN = 64;
 /** Storages smaller than this stay ordinary arrays (too small for the SIMD paths to take anyway). */
@@ -76,7 +76,7 @@ export class WasmHeap {
 
   /** Takes a block back; false when `a` is not a heap view (the caller frees it otherwise). */
   release(a: TypedArray): boolean {
-    if (a.buffer !== this.buffer) return false;
+    if (a.byteLength < MIN_BLOCK || a.buffer !== this.buffer) return false;
     const size = blockSize(a.byteLength);
     this.push(a.byteOffset, size);
     this.used -= size;
@@ -86,7 +86,8 @@ export class WasmHeap {
   /** The start of `size` bytes cut from the smallest free block that holds them (the rest stays free). */
   private split(size: number): number | undefined {
     let best = 0;
-    for (const [s, list] of this.lists) if (s >= size && list.length > 0 && (best === 0 || s < best)) best = s;
+    for (const [s, list] of this.lists)
+      if (s >= size && list.length > 0 && (best === 0 || s < best)) best = s;
     if (best === 0) return undefined;
     const at = this.lists.get(best)!.pop()!;
     this.freeBytes -= best;

@@ -1,7 +1,18 @@
 /** The fused optimizer steps (emit-optim.ts) on contiguous float32 operands, staged in chunks. */
 import type { AdamStepConsts, SgdStepConsts, TensorView } from '../../backend.js';
+import { OPTIM_KERNELS } from './emit-optim.js';
 import { SimdRuntime } from './runtime.js';
-import { addrOf, CHUNK, data, isContiguous, numel, outAddr, simdMinElements, stageIn, stageOut } from './stage.js';
+import {
+  addrOf,
+  CHUNK,
+  data,
+  isContiguous,
+  numel,
+  outAddr,
+  simdMinElements,
+  stageIn,
+  stageOut,
+} from './stage.js';
 
 /** 0: add d, 1: subtract d, 2: add alpha * d. */
 const mode = (alpha: number) => (alpha === 1 ? 0 : alpha === -1 ? 1 : 2);
@@ -18,13 +29,15 @@ export function simdSgdStep(p: TensorView, g: TensorView, buf: TensorView | null
   if (!rt) return false;
   const n = numel(p.shape);
   const flags = (c.weightDecay !== 0 ? 1 : 0) | (c.maximize ? 2 : 0) | (c.momentum !== 0 ? 4 : 0);
+  // the specialised kernel of plain momentum (flags 4, mode 0), else the generic one
+  const k = rt.k[flags === 4 && mode(c.alpha) === 0 ? OPTIM_KERNELS.sgdMomentum : 'sgd_step'];
   const P = data(p);
   const B = buf ? data(buf) : null;
   const pAt = outAddr(rt, P, p.offset, n);
   const gAt = addrOf(rt, data(g), g.offset);
   const bAt = B && buf ? outAddr(rt, B, buf.offset, n) : 0;
   if (pAt >= 0 && gAt >= 0 && bAt >= 0) {
-    rt.k.sgd_step(pAt, gAt, bAt, n, flags, mode(c.alpha), c.weightDecay, c.momentum, c.alpha, c.lr);
+    k(pAt, gAt, bAt, n, flags, mode(c.alpha), c.weightDecay, c.momentum, c.alpha, c.lr);
     return true;
   }
   const m = Math.min(n, CHUNK);
@@ -36,7 +49,7 @@ export function simdSgdStep(p: TensorView, g: TensorView, buf: TensorView | null
     stageIn(rt, P, p.offset + s, cnt, pp);
     stageIn(rt, data(g), g.offset + s, cnt, pg);
     if (B && buf) stageIn(rt, B, buf.offset + s, cnt, pb);
-    rt.k.sgd_step(pp, pg, pb, cnt, flags, mode(c.alpha), c.weightDecay, c.momentum, c.alpha, c.lr);
+    k(pp, pg, pb, cnt, flags, mode(c.alpha), c.weightDecay, c.momentum, c.alpha, c.lr);
     stageOut(rt, pp, P, p.offset + s, cnt);
     if (B && buf) stageOut(rt, pb, B, buf.offset + s, cnt);
   }
@@ -55,11 +68,37 @@ export function simdAdamStep(
   if (!rt) return false;
   const n = numel(p.shape);
   const flags =
-    (c.l2 ? 1 : 0) | (c.maximize ? 2 : 0) | (c.decay !== 1 ? 4 : 0) | (vmax ? 8 : 0) | (c.value2 !== 1 ? 16 : 0);
+    (c.l2 ? 1 : 0) |
+    (c.maximize ? 2 : 0) |
+    (c.decay !== 1 ? 4 : 0) |
+    (vmax ? 8 : 0) |
+    (c.value2 !== 1 ? 16 : 0);
+  // Adam's and AdamW's defaults have specialised kernels (flags 16 or 20, mode 2)
+  const kernel =
+    mode(c.alpha1) === 2 && (flags & ~2) === 16
+      ? OPTIM_KERNELS.adam
+      : mode(c.alpha1) === 2 && (flags & ~2) === 20
+        ? OPTIM_KERNELS.adamw
+        : 'adam_step';
   const args = (pp: number, pg: number, pm: number, pv: number, px: number, cnt: number) =>
-    rt.k.adam_step(
-      pp, pg, pm, pv, px, cnt, flags, mode(c.alpha1),
-      c.weightDecay, c.decay, c.beta1, c.alpha1, c.beta2, c.value2, c.bc2sqrt, c.eps, c.stepSize,
+    rt.k[kernel](
+      pp,
+      pg,
+      pm,
+      pv,
+      px,
+      cnt,
+      flags,
+      mode(c.alpha1),
+      c.weightDecay,
+      c.decay,
+      c.beta1,
+      c.alpha1,
+      c.beta2,
+      c.value2,
+      c.bc2sqrt,
+      c.eps,
+      c.stepSize,
     );
   const addrs = [p, m, v, vmax].map((t) => (t ? outAddr(rt, data(t), t.offset, n) : 0));
   const gAt = addrOf(rt, data(g), g.offset);

@@ -1,7 +1,17 @@
 /** float32 max pooling with a 2x2 window and stride 2 (forward), and the max-pool backward scatter. */
 import type { Pool2dParams, TensorView } from '../../backend.js';
 import { SimdRuntime } from './runtime.js';
-import { addrOf, CHUNK, data, isContiguous, numel, outAddr, simdMinElements, stageIn, stageOut } from './stage.js';
+import {
+  addrOf,
+  CHUNK,
+  data,
+  isContiguous,
+  numel,
+  outAddr,
+  simdMinElements,
+  stageIn,
+  stageOut,
+} from './stage.js';
 
 export function simdMaxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): boolean {
   const [N, C, H, W] = x.shape;
@@ -54,7 +64,6 @@ export function simdMaxPool2dBackward(dy: TensorView, indices: TensorView, dx: T
   const iAt = addrOf(rt, data(indices), indices.offset);
   const dxAt = addrOf(rt, data(dx), dx.offset);
   if (dyAt >= 0 && iAt >= 0 && dxAt >= 0) {
-    data(dx).fill(0, dx.offset, dx.offset + NC * HW);
     rt.k.maxpool_bwd(dyAt, iAt, dxAt, NC, HW, OHW);
     return true;
   }
@@ -66,7 +75,6 @@ export function simdMaxPool2dBackward(dy: TensorView, indices: TensorView, dx: T
     const cnt = Math.min(per, NC - c);
     stageIn(rt, data(dy), dy.offset + c * OHW, cnt * OHW, pdy);
     stageIn(rt, data(indices), indices.offset + c * OHW, cnt * OHW, pi);
-    rt.f32.fill(0, pdx >> 2, (pdx >> 2) + cnt * HW);
     rt.k.maxpool_bwd(pdy, pi, pdx, cnt, HW, OHW);
     stageOut(rt, pdx, data(dx), dx.offset + c * HW, cnt * HW);
   }

@@ -2,6 +2,7 @@
 import type { TensorView } from '../../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { arr, coalesce as coalesceDims } from '../strided.js';
+import { MIN_BLOCK } from './heap.js';
 import type { SimdRuntime } from './runtime.js';
 
 /**
@@ -47,7 +48,10 @@ export const data = (v: TensorView): Float32Array => arr(v);
  */
 export function addrOf(rt: SimdRuntime, a: ArrayLike<number>, off: number): number {
   const t = a as unknown as TypedArray;
-  return t.buffer === rt.memory.buffer ? t.byteOffset + off * t.BYTES_PER_ELEMENT : -1;
+  // (small arrays are never heap storages; V8 keeps them on its own heap, and reading .buffer would
+  // move them out)
+  if (t.byteLength < MIN_BLOCK || t.buffer !== rt.memory.buffer) return -1;
+  return t.byteOffset + off * t.BYTES_PER_ELEMENT;
 }
 
 /**
@@ -56,9 +60,15 @@ export function addrOf(rt: SimdRuntime, a: ArrayLike<number>, off: number): numb
  * 4 (and `whole` is false); past the end of the storage that lands in its block's padding, anywhere
  * else it would overwrite the rest of the storage. -1 when the output must be staged.
  */
-export function outAddr(rt: SimdRuntime, a: ArrayLike<number>, off: number, n: number, whole = false): number {
+export function outAddr(
+  rt: SimdRuntime,
+  a: ArrayLike<number>,
+  off: number,
+  n: number,
+  whole = false,
+): number {
   const t = a as unknown as TypedArray;
-  if (t.buffer !== rt.memory.buffer) return -1;
+  if (t.byteLength < MIN_BLOCK || t.buffer !== rt.memory.buffer) return -1;
   if (off + n !== t.length && (whole || n % 4 !== 0)) return -1;
   return t.byteOffset + off * t.BYTES_PER_ELEMENT;
 }
