@@ -149,7 +149,9 @@ function execute(roots: Tensor[], gradOutputs: (Tensor | null | undefined)[], ru
   const starts = [...new Set(edges.map((e) => e[0]))];
   const deps = dependencies(starts);
   const buffers = new Map<Node, (Tensor | null)[]>();
-  edges.forEach((e, i) => addInto(buffers, e, grads[i], run));
+  edges.forEach((e, i) => {
+    addInto(buffers, e, grads[i], run);
+  });
   const ready = starts.filter((n) => !deps.get(n));
   const step = () => {
     while (ready.length) {

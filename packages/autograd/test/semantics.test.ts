@@ -263,7 +263,9 @@ describe('hooks, retainGrad and autograd.grad', () => {
         return (f(p) - f(m)) / 2e-6;
       }),
     );
-    vals(gb).forEach((v, i) => expect(v).toBeCloseTo(num[i], 5));
+    vals(gb).forEach((v, i) => {
+      expect(v).toBeCloseTo(num[i], 5);
+    });
   });
 });
 

@@ -4,7 +4,17 @@ import { workerExecArgv } from '../src/workers/pool.js';
 
 describe('worker execArgv', () => {
   it('carries module loaders and conditions, and drops V8 flags and the main script code', () => {
-    const argv = ['--expose-gc', '--import', 'tsx', '--conditions=source', '-e', 'code()', '--max-old-space-size=4096', '-r', 'x.cjs'];
+    const argv = [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      '--conditions=source',
+      '-e',
+      'code()',
+      '--max-old-space-size=4096',
+      '-r',
+      'x.cjs',
+    ];
     expect(workerExecArgv(argv)).toEqual(['--import', 'tsx', '--conditions=source', '-r', 'x.cjs']);
   });
 

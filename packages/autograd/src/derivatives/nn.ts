@@ -7,7 +7,6 @@ import {
   conv2dBackwardInput,
   conv2dBackwardWeight,
   conv2dRaw,
-  gather,
   maxPool2dBackward,
   type Pool2dParams,
   pad,

@@ -27,7 +27,15 @@ export function workerScript(): URL {
  * V8 flags such as `--expose-gc` are process-wide and make `new Worker()` throw, and `-e`/`-p` belong
  * to the main script.
  */
-const CARRIED = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+const CARRIED = new Set([
+  '--import',
+  '--require',
+  '-r',
+  '--loader',
+  '--experimental-loader',
+  '--conditions',
+  '-C',
+]);
 
 export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];

@@ -18,7 +18,11 @@ export async function svgToPng(svg: string, opts: PngOptions = {}): Promise<Buff
 }
 
 /** Writes an SVG string as a PNG file (creating its folder); resolves to the image's pixel size. */
-export async function savePng(svg: string, path: string, opts: PngOptions = {}): Promise<{ width: number; height: number }> {
+export async function savePng(
+  svg: string,
+  path: string,
+  opts: PngOptions = {},
+): Promise<{ width: number; height: number }> {
   const { mkdir } = await import('node:fs/promises');
   const { dirname } = await import('node:path');
   await mkdir(dirname(path), { recursive: true });

@@ -48,7 +48,13 @@ export function batchNorm(
         } else {
           // running += m * (batch - running), with m a device tensor: no value is read back
           runningMean.add_(mean.reshape([C]).sub(runningMean).mul(momentum));
-          runningVar.add_(variance.reshape([C]).mul(n / Math.max(n - 1, 1)).sub(runningVar).mul(momentum));
+          runningVar.add_(
+            variance
+              .reshape([C])
+              .mul(n / Math.max(n - 1, 1))
+              .sub(runningVar)
+              .mul(momentum),
+          );
         }
       });
     }

@@ -29,7 +29,7 @@ function convOutSize(inp: number, k: number, s: number, p: number, d: number): n
 
 /** Resolves options to kernel params; 'same' pads asymmetrically by padding the input first. */
 export function conv2dParams(
-  x: Tensor,
+  _x: Tensor,
   w: Tensor,
   opts: Conv2dOptions,
 ): { p: Conv2dParams; extraPad: [number, number, number, number] | null } {
