@@ -219,6 +219,28 @@ describe.skipIf(!simdAvailable())('direct convolution kernels', () => {
     expect(
       directConv2d(rt, view([1, 64, 64, 64], 0), view([8, 64, 3, 3], 0), null, view([1, 8, 64, 64], 0), big),
     ).toBe(false);
+    // wide GEMMs (many output channels) keep im2col + GEMM: its blocking wins the weight gradient
+    const wideO = params({ padding: [1, 1] });
+    expect(
+      directConv2dBackwardWeight(
+        rt,
+        view([2, 128, 16, 16], 0),
+        view([2, 64, 16, 16], 0),
+        view([128, 64, 3, 3], 0),
+        wideO,
+      ),
+    ).toBe(false);
+    const pw = params({});
+    expect(
+      directConv2d(
+        rt,
+        view([2, 64, 16, 16], 0),
+        view([128, 64, 1, 1], 0),
+        null,
+        view([2, 128, 16, 16], 0),
+        pw,
+      ),
+    ).toBe(false);
     setDirectConv('never');
     expect(
       directConv2d(rt, view([1, 1, 8, 8], 0), view([2, 1, 3, 3], 0), null, view([1, 2, 6, 6], 0), params({})),

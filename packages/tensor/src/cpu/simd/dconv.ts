@@ -72,6 +72,8 @@ interface Shape {
   pad: boolean;
   /** stride 1: the wide kernels apply */
   unit: boolean;
+  /** 1x1, stride 1, no padding: im2col's column matrix is the input itself */
+  pointwise: boolean;
 }
 
 function shapeOf(
@@ -114,6 +116,7 @@ function shapeOf(
     rowOff: ph * Wp + pw,
     pad: ph > 0 || pw > 0,
     unit,
+    pointwise: kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0,
   };
 }
 
@@ -189,9 +192,12 @@ function copyRows(
  * Cost model, in time per useful multiply-add relative to the channels-last 2x4 tile on LeNet's conv2
  * (Zen 4, V8 11.3, scripts/bench-lenet.mjs shapes): the work a plan computes over the useful work,
  * times a per-tile-shape factor, times the per-tile overhead (accumulator set-up and stores, amortised
- * over the K taps). im2col + GEMM measured 1.6-1.7 at K = 150 and 3.3-3.5 at K = 25.
+ * over the K taps). im2col + GEMM costs ~1 + 10/O + 10/K (its copies and packing against the product),
+ * less for 1x1 convolutions (no column matrix): measured 3.1-3.5 on LeNet's conv1 (O = 6, K = 25),
+ * 1.6-1.7 on its conv2 (O = 16, K = 150), 1.0-1.1 at O = 64-128, K = 288-576, where the GEMM wins the
+ * weight gradient (its blocking keeps operands in cache; these kernels stream every sample per block).
  */
-const im2colCost = (s: Shape) => 1.35 * (1 + 40 / s.K);
+const im2colCost = (s: Shape) => (1 + 10 / s.O + 10 / s.K) * (s.pointwise ? 0.85 : 1);
 const FWD_COST: Record<string, number> = { '4x2': 1, '3x3': 1, '2x4': 1.1, '1x4': 1.6 };
 const FWDC_COST: Record<string, number> = { '2x4': 1, '4x2': 1.1, '6x1': 2 };
 
@@ -362,7 +368,7 @@ function planBww(s: Shape): BwwPlan | null {
       const Ob = roundUp(s.O, 4 * nv);
       const blocks = ((Ob * roundUp(s.K, mk)) / (s.O * s.K)) * BWWC_COST[`${mk}x${nv}`];
       // every block streams the sample's transposed dy: slower once that leaves L1
-      const l1 = 1 + Math.max(0, 4 * s.P * Ob - 16384) / 32768;
+      const l1 = 1 + Math.max(0, 4 * s.P * Ob - 32768) / 131072;
       const cost = blocks * (1 + 1 / s.OW) * l1;
       if (!best || cost < best.cost) best = { kind: 'cl', mk, nv, cost };
     }
