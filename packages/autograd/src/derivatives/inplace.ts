@@ -1,3 +1,4 @@
+import { registeredOps } from '@torchlet/tensor';
 import type { TableEntry } from '../derivative.js';
 import { isNonDifferentiable } from '../derivative.js';
 import { elementwise } from './elementwise.js';
@@ -5,39 +6,9 @@ import { sumTo } from './helpers.js';
 
 /**
  * In-place ops reuse the out-of-place formulas: the recorder saves a copy of input 0's old value
- * when the formula needs inputs, and the op's output is input 0 after the write.
+ * when the formula needs inputs, and the op's output is input 0 after the write. Which in-place ops
+ * exist is read from the tensor package's op registry, so the two lists cannot drift apart.
  */
-const sameAsOutOfPlace = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
-const unaryInplace = [
-  'neg',
-  'abs',
-  'sign',
-  'exp',
-  'log',
-  'log1p',
-  'expm1',
-  'sqrt',
-  'rsqrt',
-  'reciprocal',
-  'square',
-  'sin',
-  'cos',
-  'tan',
-  'tanh',
-  'sigmoid',
-  'relu',
-  'erf',
-  'gelu',
-  'geluTanh',
-  'floor',
-  'ceil',
-  'round',
-  'trunc',
-  'clamp',
-  'leakyRelu',
-  'elu',
-];
-
 export const inplace: Record<string, TableEntry> = {
   fill_: {
     // PyTorch 1.13: fill_.Scalar is FillBackward2, fill_.Tensor FillBackward3
@@ -51,13 +22,11 @@ export const inplace: Record<string, TableEntry> = {
       needs[1] ? sumTo(g, shapes[1]).to({ dtype: dtypes[1], device: devices[1] }) : null,
     ],
   },
-  maskedFill_: elementwise.maskedFill,
 };
 
-for (const op of [...sameAsOutOfPlace, ...unaryInplace]) {
-  const entry = elementwise[op];
-  if (!entry || isNonDifferentiable(entry)) throw new Error(`no out-of-place formula for ${op}_`);
-  inplace[`${op}_`] = entry;
+const registered = new Set(registeredOps());
+for (const [op, entry] of Object.entries(elementwise)) {
+  if (!isNonDifferentiable(entry) && registered.has(`${op}_`)) inplace[`${op}_`] = entry;
 }
 
 /** The fused optimizer updates write parameters outside the graph, as optimizers do under noGrad. */
