@@ -142,7 +142,7 @@ export {
   view,
 } from './ops/views.js';
 export { getRngState, hostUniform, initialSeed, manualSeed, philoxBlock, setRngState } from './random.js';
-export { broadcastShapes, contiguousStrides, numel as shapeNumel } from './shape.js';
+export { broadcastShapes, coalesce, contiguousStrides, numel as shapeNumel } from './shape.js';
 export type { AutogradHooks, GradFn, TensorData } from './tensor.js';
 export { setAutogradHooks, Tensor } from './tensor.js';
 

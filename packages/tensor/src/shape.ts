@@ -152,3 +152,31 @@ export function checkShape(op: string, shape: readonly number[]): void {
     if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}`);
   }
 }
+
+/**
+ * Merges adjacent dims that are contiguous with each other in every operand and drops size-1 dims,
+ * so kernels (of every backend) loop over as few dims as possible (a contiguous tensor becomes one flat dim).
+ */
+export function coalesce(
+  shape: readonly number[],
+  stridesList: (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
+      outShape[last] *= shape[d];
+      for (let k = 0; k < stridesList.length; k++) outStrides[k][last] = stridesList[k][d];
+    } else {
+      outShape.push(shape[d]);
+      for (let k = 0; k < stridesList.length; k++) outStrides[k].push(stridesList[k][d]);
+    }
+  }
+  if (outShape.length === 0) {
+    outShape.push(1);
+    for (const s of outStrides) s.push(0);
+  }
+  return { shape: outShape, strides: outStrides };
+}

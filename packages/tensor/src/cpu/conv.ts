@@ -1,4 +1,5 @@
 import type { Conv2dParams, TensorView } from '../backend.js';
+import { type ConvGeometry as Geometry, convGeometry as geometry } from './conv-geometry.js';
 import { type GemmArray, gemm } from './gemm/index.js';
 import { simdConv2d, simdConv2dBackwardInput, simdConv2dBackwardWeight } from './simd/index.js';
 import { arr } from './strided.js';
@@ -7,36 +8,6 @@ import { arr } from './strided.js';
  * Convolution as im2col + GEMM, one sample and group at a time, so that the column buffer stays
  * small (C/g*kh*kw x OH*OW) and each product lands straight in its output slice without a transpose.
  */
-interface Geometry {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  O: number;
-  kh: number;
-  kw: number;
-  OH: number;
-  OW: number;
-  Cg: number;
-  Og: number;
-  K: number;
-  P: number;
-}
-
-function geometry(
-  xShape: readonly number[],
-  wShape: readonly number[],
-  yShape: readonly number[],
-  p: Conv2dParams,
-): Geometry {
-  const [N, C, H, W] = xShape;
-  const [O, , kh, kw] = wShape;
-  const [, , OH, OW] = yShape;
-  const Cg = C / p.groups;
-  const Og = O / p.groups;
-  return { N, C, H, W, O, kh, kw, OH, OW, Cg, Og, K: Cg * kh * kw, P: OH * OW };
-}
-
 /** The output columns [lo, hi) whose input column ow*sw - pw + off lies inside [0, W). */
 function validRange(off: number, W: number, sw: number, pw: number, OW: number): [number, number] {
   const lo = Math.max(0, Math.ceil((pw - off) / sw));
@@ -109,18 +80,6 @@ function newLike(a: GemmArray, n: number): GemmArray {
   return new (a.constructor as Float32ArrayConstructor)(n) as GemmArray;
 }
 
-/** True when the column matrix equals the input itself (1x1 kernel, stride 1, no padding). */
-function isPointwise(g: Geometry, p: Conv2dParams): boolean {
-  return (
-    g.kh === 1 &&
-    g.kw === 1 &&
-    p.stride[0] === 1 &&
-    p.stride[1] === 1 &&
-    p.padding[0] === 0 &&
-    p.padding[1] === 0
-  );
-}
-
 export function conv2dKernel(
   x: TensorView,
   w: TensorView,
@@ -133,7 +92,7 @@ export function conv2dKernel(
   const X = arr(x) as GemmArray;
   const Wt = arr(w) as GemmArray;
   const Y = arr(out) as GemmArray;
-  const direct = isPointwise(g, p);
+  const direct = g.pointwise;
   const col = direct ? X : newLike(X, g.K * g.P);
   for (let n = 0; n < g.N; n++) {
     for (let gi = 0; gi < p.groups; gi++) {
@@ -184,7 +143,7 @@ export function conv2dBackwardInputKernel(
   const Wt = arr(w) as GemmArray;
   const DX = arr(dx) as GemmArray;
   DX.fill(0, dx.offset, dx.offset + g.N * g.C * g.H * g.W);
-  const direct = isPointwise(g, p);
+  const direct = g.pointwise;
   const col = direct ? DX : newLike(DX, g.K * g.P);
   for (let n = 0; n < g.N; n++) {
     for (let gi = 0; gi < p.groups; gi++) {
@@ -226,7 +185,7 @@ export function conv2dBackwardWeightKernel(
   const X = arr(x) as GemmArray;
   const DW = arr(dw) as GemmArray;
   DW.fill(0, dw.offset, dw.offset + g.O * g.K);
-  const direct = isPointwise(g, p);
+  const direct = g.pointwise;
   const col = direct ? X : newLike(X, g.K * g.P);
   for (let n = 0; n < g.N; n++) {
     for (let gi = 0; gi < p.groups; gi++) {

@@ -1,32 +1,7 @@
 import type { TensorView } from '../backend.js';
 
-/**
- * Merges adjacent dims that are contiguous with each other in every operand and drops size-1 dims,
- * so kernels loop over as few dims as possible (a contiguous tensor becomes one flat dim).
- */
-export function coalesce(
-  shape: readonly number[],
-  stridesList: (readonly number[])[],
-): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = stridesList.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
-      outShape[last] *= shape[d];
-      for (let k = 0; k < stridesList.length; k++) outStrides[k][last] = stridesList[k][d];
-    } else {
-      outShape.push(shape[d]);
-      for (let k = 0; k < stridesList.length; k++) outStrides[k].push(stridesList[k][d]);
-    }
-  }
-  if (outShape.length === 0) {
-    outShape.push(1);
-    for (const s of outStrides) s.push(0);
-  }
-  return { shape: outShape, strides: outStrides };
-}
+// Dim coalescing is shape logic shared with other backends: it lives in shape.ts.
+export { coalesce } from '../shape.js';
 
 /**
  * Backing array of a CPU storage. Typed as Float32Array for indexing: every typed array reads and

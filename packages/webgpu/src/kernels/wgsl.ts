@@ -157,33 +157,8 @@ export function coversStorage(v: {
   return n === v.storage.length;
 }
 
-/**
- * Merges adjacent dims that are contiguous with each other in every operand and drops size-1 dims
- * (as the CPU backend does), so the index math runs over as few dims as possible.
- */
-export function coalesce(
-  shape: readonly number[],
-  stridesList: (readonly number[])[],
-): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = stridesList.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
-      outShape[last] *= shape[d];
-      for (let k = 0; k < stridesList.length; k++) outStrides[k][last] = stridesList[k][d];
-    } else {
-      outShape.push(shape[d]);
-      for (let k = 0; k < stridesList.length; k++) outStrides[k].push(stridesList[k][d]);
-    }
-  }
-  if (outShape.length === 0) {
-    outShape.push(1);
-    for (const s of outStrides) s.push(0);
-  }
-  return { shape: outShape, strides: outStrides };
-}
+// Dims are coalesced exactly as the CPU backend does, by the tensor package's shared helper.
+export { coalesce } from '@torchlet/tensor';
 
 export function numel(shape: readonly number[]): number {
   let n = 1;

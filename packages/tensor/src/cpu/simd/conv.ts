@@ -5,6 +5,7 @@
  * match the JavaScript path, which runs these products through the same wasm code.
  */
 import type { Conv2dParams, TensorView } from '../../backend.js';
+import { type ConvGeometry as Geometry, convGeometry as geometry } from '../conv-geometry.js';
 import { getNumThreads, MIN_THREAD_WORK, MIN_WASM_WORK } from '../gemm/index.js';
 import { directConv2d, directConv2dBackwardWeight } from './dconv.js';
 import { SimdRuntime } from './runtime.js';
@@ -13,44 +14,6 @@ import { addrOf, data, outAddr } from './stage.js';
 /** gemm/ runs products below MIN_WASM_WORK in JavaScript and splits those above MIN_THREAD_WORK over threads: leave both to it. */
 const MIN_WORK = MIN_WASM_WORK;
 const THREAD_WORK = MIN_THREAD_WORK;
-
-interface Geometry {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  O: number;
-  kh: number;
-  kw: number;
-  OH: number;
-  OW: number;
-  Cg: number;
-  Og: number;
-  K: number;
-  P: number;
-  pointwise: boolean;
-}
-
-function geometry(
-  xShape: readonly number[],
-  wShape: readonly number[],
-  yShape: readonly number[],
-  p: Conv2dParams,
-): Geometry {
-  const [N, C, H, W] = xShape;
-  const [O, , kh, kw] = wShape;
-  const [, , OH, OW] = yShape;
-  const Cg = C / p.groups;
-  const Og = O / p.groups;
-  const pointwise =
-    kh === 1 &&
-    kw === 1 &&
-    p.stride[0] === 1 &&
-    p.stride[1] === 1 &&
-    p.padding[0] === 0 &&
-    p.padding[1] === 0;
-  return { N, C, H, W, O, kh, kw, OH, OW, Cg, Og, K: Cg * kh * kw, P: OH * OW, pointwise };
-}
 
 /** Whether the SIMD path takes this convolution (float32, non-empty, GEMM sizes gemm/ runs single-threaded in wasm). */
 function usable(g: Geometry, views: TensorView[], m: number, n: number, k: number): SimdRuntime | null {
