@@ -24,6 +24,7 @@ import {
 import { randomKernel } from './random.js';
 import { argReduceKernel, reduceKernel } from './reduce.js';
 import { SimdRuntime } from './simd/runtime.js';
+import { fillZero } from './simd/stage.js';
 
 export interface CpuStorage extends Storage {
   readonly data: TypedArray;
@@ -51,7 +52,7 @@ class CpuBackend implements Backend {
   alloc(dtype: DType, length: number, uninitialized = false): Storage {
     const h = this.heapArray(dtype, length);
     if (h) {
-      if (!uninitialized) h.fill(0);
+      if (!uninitialized) fillZero(SimdRuntime.get(), h, 0, length);
       return this.wrap(h, dtype);
     }
     return this.wrap(this.pool.take(dtype, length, !uninitialized) ?? arrayFor(dtype, length), dtype);

@@ -2,6 +2,8 @@ import type { Conv2dParams, TensorView } from '../backend.js';
 import { type ConvGeometry as Geometry, convGeometry as geometry } from './conv-geometry.js';
 import { type GemmArray, gemm } from './gemm/index.js';
 import { simdConv2d, simdConv2dBackwardInput, simdConv2dBackwardWeight } from './simd/index.js';
+import { SimdRuntime } from './simd/runtime.js';
+import { fillZero } from './simd/stage.js';
 import { arr } from './strided.js';
 
 /**
@@ -142,7 +144,7 @@ export function conv2dBackwardInputKernel(
   const DY = arr(dy) as GemmArray;
   const Wt = arr(w) as GemmArray;
   const DX = arr(dx) as GemmArray;
-  DX.fill(0, dx.offset, dx.offset + g.N * g.C * g.H * g.W);
+  fillZero(SimdRuntime.get(), DX, dx.offset, dx.offset + g.N * g.C * g.H * g.W);
   const direct = g.pointwise;
   const col = direct ? DX : newLike(DX, g.K * g.P);
   for (let n = 0; n < g.N; n++) {
@@ -184,7 +186,7 @@ export function conv2dBackwardWeightKernel(
   const DY = arr(dy) as GemmArray;
   const X = arr(x) as GemmArray;
   const DW = arr(dw) as GemmArray;
-  DW.fill(0, dw.offset, dw.offset + g.O * g.K);
+  fillZero(SimdRuntime.get(), DW, dw.offset, dw.offset + g.O * g.K);
   const direct = g.pointwise;
   const col = direct ? X : newLike(X, g.K * g.P);
   for (let n = 0; n < g.N; n++) {

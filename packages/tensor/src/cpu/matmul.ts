@@ -1,5 +1,7 @@
 import type { TensorView } from '../backend.js';
 import { type GemmArray, gemm, getNumThreads, MIN_THREAD_WORK, MIN_WASM_WORK } from './gemm/index.js';
+import { DEFAULT_CONFIG } from './gemm/sgemm-wasm.js';
+import { type Task, WS } from './simd/parallel.js';
 import { SimdRuntime } from './simd/runtime.js';
 import { addrOf } from './simd/stage.js';
 import { arr } from './strided.js';
@@ -58,9 +60,37 @@ function inPlace(
   const bt = addrOf(rt, pb.data, pb.off);
   const ct = addrOf(rt, o, oOff);
   if (at < 0 || bt < 0 || ct < 0) return false;
-  rt.sgemm.sgemm(+pa.trans, +pb.trans, M, N, K, at, pa.ld, bt, pb.ld, ct, Math.max(N, 1), 0, 1, rt.ws);
+  const ldc = Math.max(N, 1);
+  const threads = rt.numThreads();
+  if (threads <= 1 || work < SPLIT_WORK) {
+    rt.sgemm.sgemm(+pa.trans, +pb.trans, M, N, K, at, pa.ld, bt, pb.ld, ct, ldc, 0, 1, rt.ws);
+    return true;
+  }
+  // Blocks of rows (or columns) of C on the SIMD threads: every element is the same sum in the same
+  // order as in one product, so results do not depend on the split.
+  const byRows = M >= N;
+  const unit = byRows ? DEFAULT_CONFIG.mr : DEFAULT_CONFIG.nr;
+  const total = byRows ? M : N;
+  const chunk = Math.ceil(Math.ceil(total / (2 * threads)) / unit) * unit;
+  const tasks: Task[] = [];
+  for (let i0 = 0; i0 < total; i0 += chunk) {
+    const n = Math.min(chunk, total - i0);
+    const a = byRows ? at + 4 * i0 * (pa.trans ? 1 : pa.ld) : at;
+    const b = byRows ? bt : bt + 4 * i0 * (pb.trans ? pb.ld : 1);
+    const c = ct + 4 * i0 * (byRows ? ldc : 1);
+    const [m, nn] = byRows ? [n, N] : [M, n];
+    tasks.push([
+      { fn: 'sgemm', args: [+pa.trans, +pb.trans, m, nn, K, a, pa.ld, b, pb.ld, c, ldc, 0, 1, WS] },
+    ]);
+  }
+  const l = rt.layoutThreaded([], []);
+  if (!l) return false;
+  rt.run(tasks, l);
   return true;
 }
+
+/** Multiply-adds from which an in-place product is split over the SIMD threads (~10 us of work). */
+const SPLIT_WORK = 1 << 18;
 
 /** out[b] = a[b] @ b[b]; a: [B, M, K], b: [B, K, N] with any strides (0 on broadcast batches). */
 export function matmulKernel(a: TensorView, b: TensorView, out: TensorView): void {

@@ -1,5 +1,7 @@
 import type { Pool2dParams, TensorView } from '../backend.js';
 import { simdMaxPool2d, simdMaxPool2dBackward } from './simd/index.js';
+import { SimdRuntime } from './simd/runtime.js';
+import { fillZero } from './simd/stage.js';
 import { arr } from './strided.js';
 
 /** All pooling kernels take contiguous [N, C, H, W] inputs and treat N*C as independent planes. */
@@ -114,7 +116,7 @@ export function maxPool2dBackwardKernel(dy: TensorView, indices: TensorView, dx:
   const DY = arr(dy);
   const I = arr(indices);
   const DX = arr(dx);
-  DX.fill(0, dx.offset, dx.offset + NC * H * W);
+  fillZero(SimdRuntime.get(), DX, dx.offset, dx.offset + NC * H * W);
   let q = 0;
   for (let c = 0; c < NC; c++) {
     const plane = dx.offset + c * H * W;
@@ -161,7 +163,7 @@ export function avgPool2dBackwardKernel(dy: TensorView, dx: TensorView, p: Pool2
   const { NC, H, W, OH, OW } = planes(dx, dy);
   const DY = arr(dy);
   const DX = arr(dx);
-  DX.fill(0, dx.offset, dx.offset + NC * H * W);
+  fillZero(SimdRuntime.get(), DX, dx.offset, dx.offset + NC * H * W);
   let q = 0;
   for (let c = 0; c < NC; c++) {
     const plane = dx.offset + c * H * W;
@@ -202,7 +204,7 @@ export function adaptiveAvgPool2dBackwardKernel(dy: TensorView, dx: TensorView):
   const { NC, H, W, OH, OW } = planes(dx, dy);
   const DY = arr(dy);
   const DX = arr(dx);
-  DX.fill(0, dx.offset, dx.offset + NC * H * W);
+  fillZero(SimdRuntime.get(), DX, dx.offset, dx.offset + NC * H * W);
   let q = 0;
   for (let c = 0; c < NC; c++) {
     const plane = dx.offset + c * H * W;

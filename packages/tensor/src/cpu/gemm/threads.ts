@@ -64,7 +64,7 @@ interface NodeProcess {
   env?: Record<string, string | undefined>;
   versions?: { v8?: string };
 }
-interface WorkerLike {
+export interface WorkerLike {
   unref?(): void;
   postMessage(msg: unknown): void;
 }
@@ -84,7 +84,7 @@ export function defaultThreads(): number {
 }
 
 /** Whether this thread may block in Atomics.wait and spawn workers: Node, or an isolated Web Worker. */
-function canUseThreads(): boolean {
+export function canUseThreads(): boolean {
   if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
   if (getBuiltin('node:worker_threads')) return true;
   const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown; document?: unknown };
@@ -92,19 +92,18 @@ function canUseThreads(): boolean {
   return g.crossOriginIsolated === true && typeof g.Worker === 'function' && g.document === undefined;
 }
 
-function spawnWorker(data: {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  ws: number;
-  id: number;
-}): WorkerLike {
+/**
+ * Starts a worker running `source` (which calls `start(data)`: from workerData in Node, from the first
+ * message in a browser). Workers never keep the process alive.
+ */
+export function spawnWorker(source: string, data: object): WorkerLike {
   const wt = getBuiltin<{ Worker: new (src: string, opts: object) => WorkerLike }>('node:worker_threads');
   if (wt) {
-    const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data });
-    w.unref?.(); // never keep the process alive
+    const w = new wt.Worker(source, { eval: true, workerData: data });
+    w.unref?.();
     return w;
   }
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   const W = (globalThis as unknown as { Worker: new (url: string) => WorkerLike }).Worker;
   const w = new W(url);
   w.postMessage(data);
@@ -226,7 +225,12 @@ export class SgemmRuntime {
       while (this.threaded && this.workers.length < threads - 1) {
         const id = this.workers.length + 1;
         this.workers.push(
-          spawnWorker({ module: this.module, memory: this.memory, ws: WS_BASE + id * this.wsBytes, id }),
+          spawnWorker(WORKER_SOURCE, {
+            module: this.module,
+            memory: this.memory,
+            ws: WS_BASE + id * this.wsBytes,
+            id,
+          }),
         );
       }
     } catch {

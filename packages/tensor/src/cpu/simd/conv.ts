@@ -8,6 +8,7 @@ import type { Conv2dParams, TensorView } from '../../backend.js';
 import { type ConvGeometry as Geometry, convGeometry as geometry } from '../conv-geometry.js';
 import { getNumThreads, MIN_THREAD_WORK, MIN_WASM_WORK } from '../gemm/index.js';
 import { directConv2d, directConv2dBackwardWeight } from './dconv.js';
+import { type Arg, type PrivArg, priv, splitRange, type Task, WS } from './parallel.js';
 import { SimdRuntime } from './runtime.js';
 import { addrOf, data, outAddr } from './stage.js';
 
@@ -52,58 +53,59 @@ export function simdConv2d(
   const CHW = g.C * g.H * g.W;
   const OP = g.O * g.P;
   const q = padded(g, p);
-  const reg = rt.layout([
-    4 * CHW,
-    q.any ? 4 * g.C * q.HpWp : 0,
-    4 * g.O * g.K,
-    4 * g.O,
-    g.pointwise ? 0 : 4 * g.K * g.P,
-    4 * OP,
-  ]);
-  if (!reg) return false;
-  const [px, pxp, pw, pb, pcol, py] = reg;
+  const X = data(x);
+  const Y = data(out);
+  // operands in wasm memory are used in place (the products and add_col write exactly); others are
+  // staged a round of samples at a time
+  const xAt = addrOf(rt, X, x.offset);
+  const yAt = addrOf(rt, Y, out.offset);
+  const threads = rt.numThreads();
+  const R = xAt >= 0 && yAt >= 0 ? g.N : Math.min(g.N, 4 * threads);
+  const l = rt.layoutThreaded(
+    [xAt < 0 ? 4 * R * CHW : 0, 4 * g.O * g.K, 4 * g.O, yAt < 0 ? 4 * R * OP : 0],
+    [q.any ? 4 * g.C * q.HpWp : 0, g.pointwise ? 0 : 4 * g.K * g.P],
+  );
+  if (!l) return false;
+  const [px, pw, pb, py] = l.shared;
+  const [pxp, pcol] = l.priv.map(priv);
   const F = rt.f32;
   F.set(data(w).subarray(w.offset, w.offset + g.O * g.K), pw >> 2);
   if (bias) F.set(data(bias).subarray(bias.offset, bias.offset + g.O), pb >> 2);
-  if (q.any) F.fill(0, pxp >> 2, (pxp >> 2) + g.C * q.HpWp);
   const args = colArgs(g, p);
-  const X = data(x);
-  const Y = data(out);
-  const { im2col, add_col, pad2d } = rt.k;
-  // operands in wasm memory are used in place (the products and add_col write exactly)
-  const xAt = addrOf(rt, X, x.offset);
-  const yAt = addrOf(rt, Y, out.offset);
-  for (let n = 0; n < g.N; n++) {
-    const xn = xAt >= 0 ? xAt + 4 * n * CHW : px;
-    const yn = yAt >= 0 ? yAt + 4 * n * OP : py;
-    if (xAt < 0) F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
-    if (q.any) pad2d(xn, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
-    for (let gi = 0; gi < p.groups; gi++) {
-      const xg = xn + 4 * gi * g.Cg * g.H * g.W;
-      if (!g.pointwise) im2col(q.any ? pxp + 4 * gi * g.Cg * q.HpWp : xg, pcol, ...args);
-      const b = g.pointwise ? xg : pcol;
-      rt.sgemm.sgemm(
-        0,
-        0,
-        g.Og,
-        g.P,
-        g.K,
-        pw + 4 * gi * g.Og * g.K,
-        g.K,
-        b,
-        g.P,
-        yn + 4 * gi * g.Og * g.P,
-        g.P,
-        0,
-        1,
-        rt.ws,
-      );
-    }
-    if (bias) add_col(yn, pb, yn, g.O, g.P, 0, g.O);
-    if (yAt < 0) Y.set(F.subarray(py >> 2, (py >> 2) + OP), out.offset + n * OP);
+  for (let r0 = 0; r0 < g.N; r0 += R) {
+    const rN = Math.min(R, g.N - r0);
+    if (xAt < 0) F.set(X.subarray(x.offset + r0 * CHW, x.offset + (r0 + rN) * CHW), px >> 2);
+    const tasks = splitRange(rN, threads > 1 ? 2 * threads : 1).map(([a, c]): Task => {
+      const task: Task = [];
+      if (q.any) task.push({ fn: 'mem_zero', args: [pxp, 4 * g.C * q.HpWp] });
+      for (let n = r0 + a; n < r0 + a + c; n++) {
+        const xn = xAt >= 0 ? xAt + 4 * n * CHW : px + 4 * (n - r0) * CHW;
+        const yn = yAt >= 0 ? yAt + 4 * n * OP : py + 4 * (n - r0) * OP;
+        if (q.any) task.push({ fn: 'pad2d', args: [xn, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff] });
+        for (let gi = 0; gi < p.groups; gi++) {
+          const xg = xn + 4 * gi * g.Cg * g.H * g.W;
+          if (!g.pointwise)
+            task.push({
+              fn: 'im2col',
+              args: [q.any ? plus(pxp, 4 * gi * g.Cg * q.HpWp) : xg, pcol, ...args],
+            });
+          const [wg, b, yg] = [pw + 4 * gi * g.Og * g.K, g.pointwise ? xg : pcol, yn + 4 * gi * g.Og * g.P];
+          task.push({ fn: 'sgemm', args: [0, 0, g.Og, g.P, g.K, wg, g.K, b, g.P, yg, g.P, 0, 1, WS] });
+        }
+        if (bias) task.push({ fn: 'add_col', args: [yn, pb, yn, g.O, g.P, 0, g.O] });
+      }
+      return task;
+    });
+    rt.run(tasks, l);
+    if (yAt < 0) Y.set(F.subarray(py >> 2, (py >> 2) + rN * OP), out.offset + r0 * OP);
   }
   return true;
 }
+
+/** Sample ranges (and dW accumulators) of the weight gradient: the work threads share. */
+const BWW_TASKS = 4;
+/** Samples staged at a time when an operand is not in wasm memory (weight gradient). */
+const STAGED_ROUND = 16;
 
 /** Floats of one column matrix for several samples in the backward-input pass (~512 KiB, in L2). */
 const COL_FLOATS = 1 << 17;
@@ -111,7 +113,8 @@ const COL_FLOATS = 1 << 17;
 /**
  * dx = col2im(W_g^T @ dy_g) per sample and group. The products of a chunk of samples are one GEMM
  * (dy regrouped as [O, samples * P]): fewer, wider products, packed once; each column of the result is
- * the product of that column alone, so every element is what a per-sample product gives.
+ * the product of that column alone, so every element is what a per-sample product gives. Chunks are
+ * independent tasks, run on the worker threads where there are any.
  */
 export function simdConv2dBackwardInput(
   dy: TensorView,
@@ -127,90 +130,92 @@ export function simdConv2dBackwardInput(
   const q = padded(g, p);
   // samples per product (pointwise: dx is the product itself, one sample at a time)
   const S = g.pointwise ? 1 : Math.max(1, Math.min(g.N, Math.floor(COL_FLOATS / (g.K * g.P))));
-  const reg = rt.layout([
-    4 * S * OP,
-    4 * g.O * g.K,
-    g.pointwise ? 0 : 4 * g.K * S * g.P,
-    4 * S * CHW,
-    q.any ? 4 * S * g.C * q.HpWp : 0,
-    g.pointwise ? 0 : 4 * S * OP,
-  ]);
-  if (!reg) return false;
-  const [pdy, pw, pcol, pdx, pdxp, pdyT] = reg;
-  const F = rt.f32;
-  F.set(data(w).subarray(w.offset, w.offset + g.O * g.K), pw >> 2);
-  const args = colArgs(g, p);
+  const chunks = Math.ceil(g.N / S);
   const DY = data(dy);
   const DX = data(dx);
-  const { col2im, unpad2d, pad2d } = rt.k;
   // operands in wasm memory are used in place (unpad2d copies rows in blocks of 16 floats: dx must
-  // end its storage, where the last spill lands in the padding)
+  // end its storage, where the last spill lands in the padding); others are staged a round of chunks
+  // at a time
   const dyAt = addrOf(rt, DY, dy.offset);
   const dxAt = outAddr(rt, DX, dx.offset, g.N * CHW, true);
-  for (let n0 = 0; n0 < g.N; n0 += S) {
-    const cnt = Math.min(S, g.N - n0);
-    const dyc = dyAt >= 0 ? dyAt + 4 * n0 * OP : pdy;
-    const dxc = dxAt >= 0 ? dxAt + 4 * n0 * CHW : pdx;
-    if (dyAt < 0) F.set(DY.subarray(dy.offset + n0 * OP, dy.offset + (n0 + cnt) * OP), pdy >> 2);
-    if (g.pointwise) {
-      for (let gi = 0; gi < p.groups; gi++)
-        rt.sgemm.sgemm(
-          1,
-          0,
-          g.K,
-          g.P,
-          g.Og,
-          pw + 4 * gi * g.Og * g.K,
-          g.K,
-          dyc + 4 * gi * g.Og * g.P,
-          g.P,
-          dxc + 4 * gi * g.Cg * g.H * g.W,
-          g.P,
-          0,
-          1,
-          rt.ws,
-        );
-    } else {
+  const R = dyAt >= 0 && dxAt >= 0 ? chunks : Math.min(chunks, 2 * rt.numThreads());
+  const plane = q.any ? g.C * q.HpWp : CHW;
+  const l = rt.layoutThreaded(
+    [dyAt < 0 ? 4 * R * S * OP : 0, 4 * g.O * g.K, dxAt < 0 ? 4 * R * S * CHW : 0],
+    g.pointwise ? [] : [4 * S * OP, 4 * g.K * S * g.P, q.any ? 4 * S * plane : 0, 4 * g.H * g.W],
+  );
+  if (!l) return false;
+  const [pdy, pw, pdx] = l.shared;
+  const [pdyT, pcol, pdxp, plast] = l.priv.map(priv);
+  rt.f32.set(data(w).subarray(w.offset, w.offset + g.O * g.K), pw >> 2);
+  const args = colArgs(g, p);
+  const HW = g.H * g.W;
+  for (let c0 = 0; c0 < chunks; c0 += R) {
+    const r0 = c0 * S; // first sample of the round
+    const rN = Math.min(g.N, (c0 + R) * S) - r0;
+    if (dyAt < 0) rt.f32.set(DY.subarray(dy.offset + r0 * OP, dy.offset + (r0 + rN) * OP), pdy >> 2);
+    const tasks: Task[] = [];
+    for (let n0 = r0; n0 < r0 + rN; n0 += S) {
+      const cnt = Math.min(S, g.N - n0);
+      const dyc = dyAt >= 0 ? dyAt + 4 * n0 * OP : pdy + 4 * (n0 - r0) * OP;
+      const dxc = dxAt >= 0 ? dxAt + 4 * n0 * CHW : pdx + 4 * (n0 - r0) * CHW;
+      const task: Task = [];
+      if (g.pointwise) {
+        for (let gi = 0; gi < p.groups; gi++) {
+          const [wg, dyg, dxg] = [
+            pw + 4 * gi * g.Og * g.K,
+            dyc + 4 * gi * g.Og * g.P,
+            dxc + 4 * gi * g.Cg * HW,
+          ];
+          task.push({ fn: 'sgemm', args: [1, 0, g.K, g.P, g.Og, wg, g.K, dyg, g.P, dxg, g.P, 0, 1, WS] });
+        }
+        tasks.push(task);
+        continue;
+      }
       // dy as [O, cnt * P]: row o holds channel o of every sample of the chunk
       const NP = cnt * g.P;
-      pad2d(dyc, pdyT, cnt, g.O, g.P, NP, g.P, 0);
+      task.push({ fn: 'pad2d', args: [dyc, pdyT, cnt, g.O, g.P, NP, g.P, 0] });
       // col2im accumulates into the padded planes of the chunk (just dx when there is no padding)
-      const acc = q.any ? pdxp : dxc;
-      const plane = q.any ? g.C * q.HpWp : CHW;
-      F.fill(0, acc >> 2, (acc >> 2) + cnt * plane);
+      const acc: Arg = q.any ? pdxp : dxc;
+      task.push({ fn: 'mem_zero', args: [acc, 4 * cnt * plane] });
       for (let gi = 0; gi < p.groups; gi++) {
-        rt.sgemm.sgemm(
-          1,
-          0,
-          g.K,
-          NP,
-          g.Og,
-          pw + 4 * gi * g.Og * g.K,
-          g.K,
-          pdyT + 4 * gi * g.Og * NP,
-          NP,
-          pcol,
-          NP,
-          0,
-          1,
-          rt.ws,
-        );
-        for (let s = 0; s < cnt; s++)
-          col2im(
-            pcol + 4 * s * g.P,
-            acc + 4 * (s * plane + gi * g.Cg * (q.any ? q.HpWp : g.H * g.W)),
-            ...args,
-            4 * (NP - g.P),
-          );
+        const [wg, dyg] = [pw + 4 * gi * g.Og * g.K, plus(pdyT, 4 * gi * g.Og * NP)];
+        task.push({ fn: 'sgemm', args: [1, 0, g.K, NP, g.Og, wg, g.K, dyg, NP, pcol, NP, 0, 1, WS] });
+        for (let s = 0; s < cnt; s++) {
+          const dst = plus(acc, 4 * (s * plane + gi * g.Cg * (q.any ? q.HpWp : HW)));
+          task.push({ fn: 'col2im', args: [plus(pcol, 4 * s * g.P), dst, ...args, 4 * (NP - g.P)] });
+        }
       }
-      if (q.any) unpad2d(pdxp, dxc, cnt * g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
+      if (q.any) {
+        // unpad2d spills past each row: the last plane of a chunk that is not the round's last goes
+        // through private scratch, so that it never writes into the next task's output
+        const planes = cnt * g.C;
+        const lastChunk = n0 + cnt >= r0 + rN;
+        const direct = lastChunk ? planes : planes - 1;
+        task.push({ fn: 'unpad2d', args: [pdxp, dxc, direct, g.H, g.W, q.Wp, q.HpWp, q.rowOff] });
+        if (!lastChunk) {
+          const from = plus(pdxp, 4 * direct * q.HpWp);
+          task.push({ fn: 'unpad2d', args: [from, plast, 1, g.H, g.W, q.Wp, q.HpWp, q.rowOff] });
+          task.push({ fn: 'mem_copy', args: [dxc + 4 * direct * HW, plast, 4 * HW] });
+        }
+      }
+      tasks.push(task);
     }
-    if (dxAt < 0) DX.set(F.subarray(pdx >> 2, (pdx >> 2) + cnt * CHW), dx.offset + n0 * CHW);
+    rt.run(tasks, l);
+    if (dxAt < 0) DX.set(rt.f32.subarray(pdx >> 2, (pdx >> 2) + rN * CHW), dx.offset + r0 * CHW);
   }
   return true;
 }
 
-/** dW_g = sum_n dy_g[n] @ im2col(x[n])^T. */
+/** An address argument plus a byte offset (private addresses stay private). */
+const plus = (a: Arg, bytes: number): Arg =>
+  typeof a === 'number' ? a + bytes : priv((a as PrivArg).priv + bytes);
+
+/**
+ * dW_g = sum_n dy_g[n] @ im2col(x[n])^T. The samples are split into BWW_TASKS ranges, each summed into
+ * its own accumulator (on any thread) and the accumulators added in order: the same numbers on any
+ * number of threads.
+ */
 export function simdConv2dBackwardWeight(
   dy: TensorView,
   x: TensorView,
@@ -225,51 +230,53 @@ export function simdConv2dBackwardWeight(
   const OP = g.O * g.P;
   const OK = g.O * g.K;
   const q = padded(g, p);
-  const reg = rt.layout([
-    4 * OP,
-    4 * CHW,
-    q.any ? 4 * g.C * q.HpWp : 0,
-    g.pointwise ? 0 : 4 * g.K * g.P,
-    4 * OK,
-  ]);
-  if (!reg) return false;
-  const [pdy, px, pxp, pcol, pdw] = reg;
-  const F = rt.f32;
-  F.fill(0, pdw >> 2, (pdw >> 2) + OK);
-  if (q.any) F.fill(0, pxp >> 2, (pxp >> 2) + g.C * q.HpWp);
-  const args = colArgs(g, p);
   const DY = data(dy);
   const X = data(x);
-  const { im2col, pad2d } = rt.k;
   const dyAt = addrOf(rt, DY, dy.offset);
   const xAt = addrOf(rt, X, x.offset);
-  for (let n = 0; n < g.N; n++) {
-    const dyn = dyAt >= 0 ? dyAt + 4 * n * OP : pdy;
-    const xn = xAt >= 0 ? xAt + 4 * n * CHW : px;
-    if (dyAt < 0) F.set(DY.subarray(dy.offset + n * OP, dy.offset + (n + 1) * OP), pdy >> 2);
-    if (xAt < 0) F.set(X.subarray(x.offset + n * CHW, x.offset + (n + 1) * CHW), px >> 2);
-    if (q.any) pad2d(xn, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff);
-    for (let gi = 0; gi < p.groups; gi++) {
-      const xg = xn + 4 * gi * g.Cg * g.H * g.W;
-      if (!g.pointwise) im2col(q.any ? pxp + 4 * gi * g.Cg * q.HpWp : xg, pcol, ...args);
-      const b = g.pointwise ? xg : pcol;
-      rt.sgemm.sgemm(
-        0,
-        1,
-        g.Og,
-        g.K,
-        g.P,
-        dyn + 4 * gi * g.Og * g.P,
-        g.P,
-        b,
-        g.P,
-        pdw + 4 * gi * g.Og * g.K,
-        g.K,
-        1,
-        1,
-        rt.ws,
-      );
-    }
+  // (rounds of staged samples must not depend on the thread count: they set the accumulators' sums)
+  const R = dyAt >= 0 && xAt >= 0 ? g.N : Math.min(g.N, STAGED_ROUND);
+  const T = Math.min(BWW_TASKS, R);
+  const l = rt.layoutThreaded(
+    [dyAt < 0 ? 4 * R * OP : 0, xAt < 0 ? 4 * R * CHW : 0, 4 * T * OK],
+    [q.any ? 4 * g.C * q.HpWp : 0, g.pointwise ? 0 : 4 * g.K * g.P],
+  );
+  if (!l) return false;
+  const [pdy, px, pdw] = l.shared;
+  const [pxp, pcol] = l.priv.map(priv);
+  const F = rt.f32;
+  rt.zero(pdw, T * OK);
+  const args = colArgs(g, p);
+  for (let r0 = 0; r0 < g.N; r0 += R) {
+    const rN = Math.min(R, g.N - r0);
+    if (dyAt < 0) F.set(DY.subarray(dy.offset + r0 * OP, dy.offset + (r0 + rN) * OP), pdy >> 2);
+    if (xAt < 0) F.set(X.subarray(x.offset + r0 * CHW, x.offset + (r0 + rN) * CHW), px >> 2);
+    const tasks = splitRange(rN, T).map(([a, c], t): Task => {
+      const task: Task = [];
+      if (q.any) task.push({ fn: 'mem_zero', args: [pxp, 4 * g.C * q.HpWp] });
+      for (let n = r0 + a; n < r0 + a + c; n++) {
+        const dyn = dyAt >= 0 ? dyAt + 4 * n * OP : pdy + 4 * (n - r0) * OP;
+        const xn = xAt >= 0 ? xAt + 4 * n * CHW : px + 4 * (n - r0) * CHW;
+        if (q.any) task.push({ fn: 'pad2d', args: [xn, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff] });
+        for (let gi = 0; gi < p.groups; gi++) {
+          const xg = xn + 4 * gi * g.Cg * g.H * g.W;
+          if (!g.pointwise)
+            task.push({
+              fn: 'im2col',
+              args: [q.any ? plus(pxp, 4 * gi * g.Cg * q.HpWp) : xg, pcol, ...args],
+            });
+          const b = g.pointwise ? xg : pcol;
+          const [dyg, dwg] = [dyn + 4 * gi * g.Og * g.P, pdw + 4 * (t * OK + gi * g.Og * g.K)];
+          task.push({ fn: 'sgemm', args: [0, 1, g.Og, g.K, g.P, dyg, g.P, b, g.P, dwg, g.K, 1, 1, WS] });
+        }
+      }
+      return task;
+    });
+    rt.run(tasks, l);
+  }
+  for (let t = 1; t < T; t++) {
+    const from = (pdw >> 2) + t * OK;
+    for (let j = 0, to = pdw >> 2; j < OK; j++) F[to + j] += F[from + j];
   }
   data(dw).set(F.subarray(pdw >> 2, (pdw >> 2) + OK), dw.offset);
   return true;

@@ -14,6 +14,7 @@
  */
 import type { Conv2dParams, TensorView } from '../../backend.js';
 import { DCONV_BWW, DCONV_BWWC, DCONV_FWD, DCONV_FWDC } from './emit-dconv.js';
+import { type Arg, type KernelCall, priv, splitRange, type Task } from './parallel.js';
 import type { SimdRuntime } from './runtime.js';
 import { addrOf, data, outAddr } from './stage.js';
 
@@ -157,7 +158,7 @@ function stageInput(
     return pxp;
   }
   if (at < 0) F.set(X.subarray(from, from + S * CHW), px >> 2);
-  F.fill(0, pxp >> 2, (pxp >> 2) + S * s.C * s.HpWp);
+  rt.zero(pxp, S * s.C * s.HpWp);
   rt.k.pad2d(at >= 0 ? at : px, pxp, S * s.C, s.H, s.W, s.Wp, s.HpWp, s.rowOff);
   return pxp;
 }
@@ -251,17 +252,15 @@ export function directConv2d(
   const OP = s.O * s.P;
   const scratch = cl ? s.P * Op : Op * Lr; // one sample's channels-last / wide output
   const S = chunkOf(s, 4 * ((s.pad ? CHW : 0) + s.C * s.HpWp + OP));
-  const reg = rt.layout([
-    s.pad ? 4 * S * CHW : 0,
-    4 * S * s.C * s.HpWp,
-    4 * s.K,
-    4 * Op * s.K,
-    4 * Op,
-    4 * scratch,
-    4 * S * OP,
-  ]);
-  if (!reg) return false;
-  const [px, pxp, poffs, pa, pb, pscr, py] = reg;
+  const l = rt.layoutThreaded(
+    [s.pad ? 4 * S * CHW : 0, 4 * S * s.C * s.HpWp, 4 * s.K, 4 * Op * s.K, 4 * Op, 4 * S * OP],
+    [4 * scratch, 4 * OP],
+  );
+  if (!l) return false;
+  const [px, pxp, poffs, pa, pb, py] = l.shared;
+  const [pscr, plast] = [priv(l.priv[0]), priv(l.priv[1])];
+  // samples are independent: split each chunk over the threads
+  const threads = rt.numThreads();
   const F = rt.f32;
   writeOffsets(rt, s, p, poffs, s.K);
   // weights in blocks of `rows` channels, [K][rows] each, zero past O
@@ -276,7 +275,7 @@ export function directConv2d(
     }
   if (bias) {
     F.set(data(bias).subarray(bias.offset, bias.offset + s.O), pb >> 2);
-    F.fill(0, (pb >> 2) + s.O, (pb >> 2) + Op);
+    rt.zero(pb + 4 * s.O, Op - s.O);
   }
   const Y = data(out);
   const xs = 4 * s.C * s.HpWp;
@@ -288,50 +287,55 @@ export function directConv2d(
     const cnt = Math.min(S, s.N - n0);
     const xp = stageInput(rt, s, x, n0, cnt, px, pxp);
     const y = yAt >= 0 ? yAt + 4 * n0 * OP : py;
-    if (plan.kind === 'cl')
-      rt.k[`dconv_fwdc_${plan.mp}x${width}`](
-        xp,
-        xs,
-        cnt,
-        poffs,
-        s.K,
-        pa,
-        pbias,
-        Op,
-        s.O,
-        pscr,
-        y,
-        4 * OP,
-        s.OH,
-        s.OW,
-        4 * s.sh * s.Wp,
-        4 * s.sw,
-      );
-    else
-      rt.k[`dconv_fwd_${plan.mr}x${width}`](
-        xp,
-        xs,
-        cnt,
-        poffs,
-        s.K,
-        pa,
-        pbias,
-        Op,
-        s.O,
-        pscr,
-        Lr,
-        y,
-        4 * OP,
-        s.OH,
-        s.OW,
-        s.Wp,
-      );
+    // The kernels write rows in whole blocks of 16 floats, so a sample's last row spills into the
+    // next sample's first: a task that ends before the chunk does computes its last sample in private
+    // scratch and copies it exactly, so that it never overwrites the next task's output.
+    const ranges = splitRange(cnt, threads > 1 ? 2 * threads : 1);
+    const tasks: Task[] = ranges.map(([a, c], i) => {
+      const call = (from: number, count: number, out: Arg): KernelCall => {
+        const xa = xp + from * xs;
+        return plan.kind === 'cl'
+          ? {
+              fn: `dconv_fwdc_${plan.mp}x${width}`,
+              args: [
+                xa,
+                xs,
+                count,
+                poffs,
+                s.K,
+                pa,
+                pbias,
+                Op,
+                s.O,
+                pscr,
+                out,
+                4 * OP,
+                s.OH,
+                s.OW,
+                4 * s.sh * s.Wp,
+                4 * s.sw,
+              ],
+            }
+          : {
+              fn: `dconv_fwd_${plan.mr}x${width}`,
+              args: [xa, xs, count, poffs, s.K, pa, pbias, Op, s.O, pscr, Lr, out, 4 * OP, s.OH, s.OW, s.Wp],
+            };
+      };
+      if (i === ranges.length - 1) return [call(a, c, y + 4 * a * OP)];
+      const last = a + c - 1;
+      const task = [call(last, 1, plast), { fn: 'mem_copy', args: [y + 4 * last * OP, plast, 4 * OP] }];
+      return c > 1 ? [call(a, c - 1, y + 4 * a * OP), ...task] : task;
+    });
+    rt.run(tasks, l);
     if (yAt < 0) Y.set(F.subarray(py >> 2, (py >> 2) + cnt * OP), out.offset + n0 * OP);
   }
   return true;
 }
 
 // ---- weight gradient ----
+
+/** Sample ranges (and accumulators) per chunk of the weight gradient: the work threads share. */
+const BWW_TASKS = 4;
 
 const BWW_COST: Record<string, number> = { '2x4': 1.15, '4x2': 1.15, '3x3': 1, '1x4': 1.6 };
 const BWWC_COST: Record<string, number> = { '2x4': 1, '4x2': 1, '6x1': 1.4 };
@@ -404,23 +408,30 @@ export function directConv2dBackwardWeight(
   const Lp = roundUp(s.OH * s.Wp, 4);
   const dyT = cl ? s.P * Op : wide ? s.O * Lp : 0; // per sample
   const S = chunkOf(s, 4 * ((s.pad ? CHW : 0) + s.C * s.HpWp + OP + dyT));
-  const reg = rt.layout([
-    s.pad ? 4 * S * CHW : 0,
-    4 * S * s.C * s.HpWp,
-    // rows/wide: channels past O of the last sample are read (and their sums dropped)
-    4 * (S * OP + (Op - s.O) * s.P),
-    4 * (S * dyT + (wide ? (Op - s.O) * Lp : 0)),
-    4 * Kp,
-    (cl ? 4 : 16) * Op * Kp,
-    4 * Op * Kp,
-  ]);
+  // one accumulator per task: a chunk's samples are split into the same ranges on any number of
+  // threads, and the accumulators summed in a fixed order, so dW does not depend on the thread count
+  const tasksPerChunk = Math.min(BWW_TASKS, S);
+  const accFloats = (cl ? 1 : 4) * Op * Kp;
+  const reg = rt.layoutThreaded(
+    [
+      s.pad ? 4 * S * CHW : 0,
+      4 * S * s.C * s.HpWp,
+      // rows/wide: channels past O of the last sample are read (and their sums dropped)
+      4 * (S * OP + (Op - s.O) * s.P),
+      4 * (S * dyT + (wide ? (Op - s.O) * Lp : 0)),
+      4 * Kp,
+      4 * tasksPerChunk * accFloats,
+      4 * Op * Kp,
+    ],
+    [],
+  );
   if (!reg) return false;
-  const [px, pxp, pdy, pdyT, poffs, pacc, psum] = reg;
+  const [px, pxp, pdy, pdyT, poffs, pacc, psum] = reg.shared;
   const F = rt.f32;
   writeOffsets(rt, s, p, poffs, Kp);
-  F.fill(0, pacc >> 2, (pacc >> 2) + (cl ? 1 : 4) * Op * Kp);
+  rt.zero(pacc, tasksPerChunk * accFloats);
   // channel padding of the transposed dy stays zero (the transpose writes channels < O only)
-  if (cl && Op > s.O) F.fill(0, pdyT >> 2, (pdyT >> 2) + S * dyT);
+  if (cl && Op > s.O) rt.zero(pdyT, S * dyT);
   const DY = data(dy);
   const xs = 4 * s.C * s.HpWp;
   // dy in place when it lives in wasm memory; the row kernel reads Op channels, so with Op > O the
@@ -433,34 +444,41 @@ export function directConv2dBackwardWeight(
     let d = dyAt >= 0 ? dyAt + 4 * n0 * OP : -1;
     if (d < 0 || (rowKernel && Op > s.O)) {
       F.set(DY.subarray(dy.offset + n0 * OP, dy.offset + (n0 + cnt) * OP), pdy >> 2);
-      F.fill(0, (pdy >> 2) + cnt * OP, (pdy >> 2) + cnt * OP + (Op - s.O) * s.P);
+      rt.zero(pdy + 4 * cnt * OP, (Op - s.O) * s.P);
       d = pdy;
     }
-    if (plan.kind === 'cl') {
-      rt.k.dconv_tr(d, pdyT, s.O, s.P, s.P, Op, cnt, 4 * OP, 4 * dyT);
-      rt.k[`dconv_bwwc_${plan.mk}x${rows}`](
-        xp,
-        xs,
-        pdyT,
-        4 * dyT,
-        cnt,
-        poffs,
-        Kp,
-        Op,
-        s.OH,
-        s.OW,
-        4 * s.sh * s.Wp,
-        4 * s.sw,
-        pacc,
-      );
-      continue;
-    }
-    const kernel = rt.k[`dconv_bww_${plan.mo}x${plan.mk}`];
-    if (!rowKernel) {
-      F.fill(0, pdyT >> 2, (pdyT >> 2) + (cnt * s.O + Op - s.O) * Lp);
+    if (!cl && !rowKernel) {
+      rt.zero(pdyT, (cnt * s.O + Op - s.O) * Lp);
       rt.k.pad2d(d, pdyT, cnt * s.O, s.OH, s.OW, s.Wp, Lp, 0);
-      kernel(xp, xs, pdyT, 4 * s.O * Lp, cnt, poffs, Kp, Op, 4 * Lp, 1, roundUp(L, 4), 0, pacc);
-    } else kernel(xp, xs, d, 4 * OP, cnt, poffs, Kp, Op, 4 * s.P, s.OH, s.OW, s.Wp, pacc);
+    }
+    const tasks: Task[] = splitRange(cnt, tasksPerChunk).map(([a, c], i): Task => {
+      const [xa, acc] = [xp + a * xs, pacc + 4 * i * accFloats];
+      if (cl) {
+        const dyTa = pdyT + 4 * a * dyT;
+        return [
+          { fn: 'dconv_tr', args: [d + 4 * a * OP, dyTa, s.O, s.P, s.P, Op, c, 4 * OP, 4 * dyT] },
+          {
+            fn: `dconv_bwwc_${plan.mk}x${rows}`,
+            args: [xa, xs, dyTa, 4 * dyT, c, poffs, Kp, Op, s.OH, s.OW, 4 * s.sh * s.Wp, 4 * s.sw, acc],
+          },
+        ];
+      }
+      const fn = `dconv_bww_${plan.mo}x${plan.mk}`;
+      if (!rowKernel) {
+        const dyTa = pdyT + 4 * a * s.O * Lp;
+        return [
+          { fn, args: [xa, xs, dyTa, 4 * s.O * Lp, c, poffs, Kp, Op, 4 * Lp, 1, roundUp(L, 4), 0, acc] },
+        ];
+      }
+      const da = d + 4 * a * OP;
+      return [{ fn, args: [xa, xs, da, 4 * OP, c, poffs, Kp, Op, 4 * s.P, s.OH, s.OW, s.Wp, acc] }];
+    });
+    rt.run(tasks, reg);
+  }
+  // sum the tasks' accumulators into the first, in task order
+  for (let i = 1; i < tasksPerChunk; i++) {
+    const from = (pacc >> 2) + i * accFloats;
+    for (let j = 0, to = pacc >> 2; j < accFloats; j++) F[to + j] += F[from + j];
   }
   const DW = data(dw);
   if (cl) {

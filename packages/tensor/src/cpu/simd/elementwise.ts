@@ -17,6 +17,7 @@ import {
   CHUNK,
   coalesce,
   data,
+  fillZero,
   numel,
   outAddr,
   simdMinElements,
@@ -327,6 +328,8 @@ export function simdFill(dst: TensorView, value: number): boolean {
   if (n < 16 || !SimdRuntime.enabled) return false;
   const c = coalesce(dst.shape, [dst.strides]);
   if (c.shape.length !== 1 || c.strides[0][0] !== 1) return false;
-  data(dst).fill(dst.dtype === 'bool' ? +(value !== 0) : value, dst.offset, dst.offset + n);
+  const v = dst.dtype === 'bool' ? +(value !== 0) : value;
+  if (Object.is(v, 0)) fillZero(SimdRuntime.get(), data(dst), dst.offset, dst.offset + n);
+  else data(dst).fill(v, dst.offset, dst.offset + n);
   return true;
 }

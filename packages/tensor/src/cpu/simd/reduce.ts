@@ -91,9 +91,13 @@ export function simdReduce(op: ReduceOp, x: TensorView, dims: readonly number[],
 }
 
 function init(rt: SimdRuntime, op: ReduceOp, acc: number, B: number): void {
-  if (op === 'sum') rt.f64.fill(0, acc >> 3, (acc >> 3) + B);
-  else
-    rt.f32.fill(op === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY, acc >> 2, (acc >> 2) + B);
+  // (typed-array fills of a shared memory are slow: zeros through memory.fill, and a plain loop)
+  if (op === 'sum') rt.zero(acc, 2 * B);
+  else {
+    const F = rt.f32;
+    const v = op === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    for (let i = acc >> 2, e = i + B; i < e; i++) F[i] = v;
+  }
 }
 
 function finish(rt: SimdRuntime, sum: boolean, acc: number, out: TensorView, B: number): void {

@@ -1,15 +1,15 @@
 /**
  * The SIMD kernels' wasm instance and its memory.
  *
- * The kernels get their own (non-shared) WebAssembly.Memory rather than the GEMM runtime's: that one
- * is a SharedArrayBuffer whenever worker threads are possible, and TypedArray.set into and out of
- * shared memory measured 2-4x slower (~0.2-0.4 ns/element against ~0.1), which is most of what an
- * elementwise kernel costs. Convolution wants im2col, GEMM and col2im in one memory without copying
- * the column matrix, so a private single-threaded instance of the sgemm module (the same code and
- * configuration as gemm/) runs on this memory too; per-sample convolution GEMMs are far below the
- * size where gemm/ would use threads.
+ * The kernels get their own WebAssembly.Memory, separate from the GEMM runtime's. Convolution wants
+ * im2col, GEMM and col2im in one memory without copying the column matrix, so an instance of the sgemm
+ * module (the same code and configuration as gemm/) runs on this memory too. Where worker threads are
+ * possible the memory is shared and parallel.ts runs convolutions over several threads, split by
+ * samples. Typed-array fills of shared memory are ~7x slower than of plain memory (copies ~2x), so
+ * kernels clear memory with `zero` (wasm memory.fill) instead; everything else measured the same.
  *
- * Layout: [0, 64 KiB) unused; the sgemm workspace; then a scratch region that each kernel call lays
+ * Layout: [0, 64 KiB) the threads' control block; one sgemm workspace per thread (MAX_THREADS); then
+ * a scratch region that each kernel call lays
  * out afresh (calls are synchronous and never nested); then the heap of CPU storages (heap.ts). The
  * memory has a fixed size (reserved, committed page by page as it is touched) so that views of it stay
  * valid: the scratch region never grows past its share and a call that needs more falls back to the
@@ -19,8 +19,10 @@
  */
 import { gemmBackendInfo } from '../gemm/index.js';
 import { buildSgemmModule, DEFAULT_CONFIG, type SgemmExports, workspaceLayout } from '../gemm/sgemm-wasm.js';
+import { canUseThreads } from '../gemm/threads.js';
 import { WasmHeap } from './heap.js';
 import { buildSimdModule } from './module.js';
+import { CONTROL_BYTES, MAX_THREADS, runInline, SimdThreads, type Task } from './parallel.js';
 
 const PAGE = 65536;
 /** 2 GiB; a call that needs more falls back to the JavaScript kernels. */
@@ -39,7 +41,10 @@ export class SimdRuntime {
   readonly memory: WebAssembly.Memory;
   readonly k: Record<string, Kernel>;
   readonly sgemm: SgemmExports;
-  readonly ws = PAGE;
+  /** The calling thread's sgemm workspace (workers have theirs after it). */
+  readonly ws = CONTROL_BYTES;
+  /** Worker threads over this memory, or null (memory not shared: no threads here). */
+  readonly threads: SimdThreads | null = null;
   private readonly dataBase: number;
   /** End of the scratch region (fixed memory), or 0 (growable memory). */
   private readonly scratchEnd: number;
@@ -50,25 +55,39 @@ export class SimdRuntime {
   u8!: Uint8Array;
   f64!: Float64Array;
 
-  private constructor(useHeap: boolean) {
+  private constructor(useHeap: boolean, useThreads: boolean) {
     let memory: WebAssembly.Memory | null = null;
-    for (const pages of useHeap ? FIXED_PAGES : []) {
-      try {
-        memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-        break;
-      } catch {
-        // could not reserve that much address space: try less
+    let shared = false;
+    for (const sh of useThreads ? [true, false] : [false])
+      for (const pages of useHeap && !memory ? FIXED_PAGES : []) {
+        try {
+          memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: sh });
+          shared = sh;
+          break;
+        } catch {
+          // could not reserve that much address space (or share it): try less
+        }
       }
-    }
     this.memory = memory ?? new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
-    const mem = { initial: 1, maximum: MAX_PAGES };
+    const mem = { shared, initial: 1, maximum: MAX_PAGES };
     const env = { env: { memory: this.memory } };
     const cfg = { ...DEFAULT_CONFIG, fma: gemmBackendInfo().relaxedSimd };
-    this.k = new WebAssembly.Instance(new WebAssembly.Module(buildSimdModule(mem, cfg.fma)), env)
-      .exports as Record<string, Kernel>;
-    const sg = new WebAssembly.Module(buildSgemmModule(cfg, { shared: false, ...mem }));
+    const simd = new WebAssembly.Module(buildSimdModule(mem, cfg.fma));
+    this.k = new WebAssembly.Instance(simd, env).exports as Record<string, Kernel>;
+    const sg = new WebAssembly.Module(buildSgemmModule(cfg, mem));
     this.sgemm = new WebAssembly.Instance(sg, env).exports as unknown as SgemmExports;
-    this.dataBase = align(this.ws + workspaceLayout(cfg).bytes);
+    const wsBytes = workspaceLayout(cfg).bytes;
+    this.dataBase = align(this.ws + (shared ? MAX_THREADS : 1) * wsBytes);
+    if (shared)
+      this.threads = new SimdThreads(
+        this.memory,
+        simd,
+        sg,
+        this.k,
+        this.sgemm as unknown as Record<string, Kernel>,
+        this.ws,
+        wsBytes,
+      );
     const size = this.memory.buffer.byteLength;
     this.scratchEnd = memory ? Math.floor(size / 4 / PAGE) * PAGE : 0;
     this.heap = memory ? new WasmHeap(this.memory.buffer, this.scratchEnd, size) : null;
@@ -91,7 +110,10 @@ export class SimdRuntime {
       SimdRuntime.instance = null;
       if (typeof WebAssembly === 'object' && env?.TORCHLET_SIMD !== '0') {
         try {
-          SimdRuntime.instance = new SimdRuntime(env?.TORCHLET_WASM_HEAP !== '0');
+          SimdRuntime.instance = new SimdRuntime(
+            env?.TORCHLET_WASM_HEAP !== '0',
+            env?.TORCHLET_SIMD_THREADS !== '0' && canUseThreads(),
+          );
         } catch {
           // no wasm SIMD here: every kernel stays on JavaScript
         }
@@ -106,6 +128,16 @@ export class SimdRuntime {
     this.i32 = new Int32Array(b);
     this.u8 = new Uint8Array(b);
     this.f64 = new Float64Array(b);
+  }
+
+  /** Sets `count` 4-byte words at byte address `at` to zero (wasm memory.fill: fast on shared memory too). */
+  zero(at: number, count: number): void {
+    if (count > 0) this.k.mem_zero(at, Math.ceil(4 * count));
+  }
+
+  /** Threads the parallel kernels split over now (1 without workers). */
+  numThreads(): number {
+    return this.threads?.threads() ?? 1;
   }
 
   /**
@@ -133,6 +165,37 @@ export class SimdRuntime {
     }
     return out;
   }
+
+  /**
+   * `layout` of `shared` regions plus, for each thread a parallel job may run on, its own copy of the
+   * `priv` regions (addresses relative to the thread's base, for `priv()` arguments), or null.
+   */
+  layoutThreaded(shared: number[], priv: number[]): ThreadedLayout | null {
+    const rel: number[] = [];
+    let stride = 0;
+    for (const s of priv) {
+      rel.push(stride);
+      stride = align(stride + s + PAD);
+    }
+    const threads = this.numThreads();
+    const at = this.layout([...shared, threads * stride]);
+    if (!at) return null;
+    return { shared: at.slice(0, shared.length), priv: rel, privBase: at[shared.length], privStride: stride };
+  }
+
+  /** Runs independent tasks of kernel calls, on worker threads where there are any (parallel.ts). */
+  run(tasks: Task[], l: ThreadedLayout): void {
+    if (this.threads) this.threads.run(tasks, l.privBase, l.privStride);
+    else runInline(this.k, this.sgemm as unknown as Record<string, Kernel>, this.ws, tasks, l.privBase);
+  }
+}
+
+export interface ThreadedLayout {
+  shared: number[];
+  /** Offsets of the private regions within a thread's block. */
+  priv: number[];
+  privBase: number;
+  privStride: number;
 }
 
 const align = (n: number) => Math.ceil(n / PAD) * PAD;
