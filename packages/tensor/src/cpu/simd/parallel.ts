@@ -55,8 +55,8 @@ const TABLE_LEN = (CONTROL_BYTES - TABLE_AT) / 8;
 /** Function ids at and above this one are the sgemm module's exports. */
 const SGEMM_BASE = 4096;
 const SPIN_MS = 0.5;
-/** Jobs run on the calling thread alone once threads were found slower (see judge()). */
-const BACKOFF_JOBS = 200;
+/** One job in this many of a kind runs in the mode that is not the faster one, to keep measuring it. */
+const EXPLORE = 8;
 
 /**
  * The worker: instantiates both modules on the shared memory, then claims and runs tasks of each
@@ -156,11 +156,34 @@ export class SimdThreads {
    */
   run(tasks: Task[], privBase: number, privStride: number): void {
     const threads = this.threads();
-    if (threads <= 1 || tasks.length <= 1 || this.backoff > 0 || !this.encode(tasks)) {
-      if (this.backoff > 0) this.backoff--;
+    if (threads <= 1 || tasks.length <= 1) {
       runInline(this.k, this.g, this.ws0, tasks, privBase);
       return;
     }
+    const kind = this.kindOf(tasks);
+    const threaded = kind.threaded() && this.encode(tasks);
+    const t0 = performance.now();
+    if (threaded) this.runThreaded(tasks, privBase, privStride, threads);
+    else runInline(this.k, this.g, this.ws0, tasks, privBase);
+    kind.record(threaded, performance.now() - t0);
+  }
+
+  /**
+   * Per kind of job (its first kernel and task count: in a training loop, mostly one layer's pass),
+   * the moving average of its time on threads and on this thread alone.
+   */
+  private kindOf(tasks: Task[]): JobKind {
+    const key = `${tasks[0][0].fn}/${tasks[0].length}/${tasks.length}`;
+    let k = this.kinds.get(key);
+    if (!k) {
+      k = new JobKind();
+      this.kinds.set(key, k);
+    }
+    return k;
+  }
+  private readonly kinds = new Map<string, JobKind>();
+
+  private runThreaded(tasks: Task[], privBase: number, privStride: number, threads: number): void {
     this.spawn(threads - 1);
     const I = this.I;
     const count = tasks.length;
@@ -175,8 +198,6 @@ export class SimdThreads {
     Atomics.store(I, SLOT.error, 0);
     Atomics.store(I, SLOT.seq, (seq + 2) | 0); // even: published
     Atomics.notify(I, SLOT.seq);
-    const t0 = performance.now();
-    let mine = 0;
     for (;;) {
       const t = Atomics.load(I, SLOT.ticket);
       const idx = (t - base) | 0;
@@ -184,38 +205,14 @@ export class SimdThreads {
       if (Atomics.compareExchange(I, SLOT.ticket, t, (t + 1) | 0) !== t) continue;
       this.runTask(tasks[idx], privBase);
       Atomics.add(I, SLOT.done, 1);
-      mine++;
     }
-    const t1 = performance.now();
     const end = (base + count) | 0;
     for (let d = Atomics.load(I, SLOT.done); d !== end; d = Atomics.load(I, SLOT.done))
       Atomics.wait(I, SLOT.done, d);
     if (Atomics.load(I, SLOT.error) !== 0) throw new Error('simd: a kernel failed on a worker thread');
-    this.judge(t0, t1, performance.now(), mine, count);
   }
 
-  /**
-   * Threads only pay while the other cores are free: on a loaded machine a worker that took a task
-   * and was descheduled keeps this thread waiting for a whole time slice, and a job takes longer
-   * than on one thread. Compare each job's time with what this thread alone would have taken (its own
-   * tasks' time scaled to all tasks); when threads have been losing, run jobs on this thread alone for
-   * a while, then try again.
-   */
-  private judge(t0: number, t1: number, t2: number, mine: number, count: number): void {
-    if (mine === 0 || mine === count) return; // workers took none or all: nothing to compare
-    const alone = ((t1 - t0) * count) / mine;
-    this.loss = 0.8 * this.loss + 0.2 * ((t2 - t0) / alone);
-    if (this.loss > 1) {
-      this.backoff = BACKOFF_JOBS;
-      this.loss = 0.5;
-    }
-  }
-  /** Moving average of (threaded time / one-thread estimate) of recent jobs. */
-  private loss = 0.5;
-  /** Jobs left to run on this thread alone after threads were losing. */
-  private backoff = 0;
-
-  /** Tasks run so far, and how many of them on worker threads. */
+  /** Worker threads started, and how many tasks they have run. */
   stats(): { workers: number; tasksOnWorkers: number } {
     return { workers: this.workers.length, tasksOnWorkers: Atomics.load(this.I, SLOT.byWorkers) };
   }
@@ -270,6 +267,31 @@ export class SimdThreads {
     } catch {
       this.broken = true; // no workers in this environment after all: run on this thread
     }
+  }
+}
+
+/**
+ * Threads only pay while other cores are idle: on a loaded machine a worker that took a task and was
+ * descheduled keeps the caller waiting for a whole time slice, and a spinning worker takes time from
+ * the caller. So each kind of job is timed both ways (moving averages) and runs the faster way, but
+ * one job in EXPLORE the other way, to notice when the machine's load changes.
+ */
+class JobKind {
+  private readonly time = [0, 0]; // [alone, threaded]
+  private readonly seen = [0, 0];
+  private count = 0;
+
+  threaded(): boolean {
+    this.count++;
+    if (this.seen[1] < 3) return true;
+    if (this.seen[0] < 3) return false;
+    const best = this.time[1] <= this.time[0];
+    return this.count % EXPLORE === 0 ? !best : best;
+  }
+
+  record(threaded: boolean, ms: number): void {
+    const m = +threaded;
+    this.time[m] = this.seen[m]++ === 0 ? ms : 0.8 * this.time[m] + 0.2 * ms;
   }
 }
 
