@@ -106,10 +106,11 @@ function pipelineData(ds: typeof Datasets, p: Pipeline, n: number) {
     });
     const take = Math.min(n, mnist.length);
     const indices = Array.from({ length: take }, (_, i) => i);
+    const targets = mnist.targets; // a getter that copies all 60,000 labels: read it once
     return {
       dataset: new ds.Subset(mnist, indices),
       images: (mnist.data as Uint8Array).subarray(0, take * 784),
-      labels: Uint8Array.from({ length: take }, (_, i) => Number(mnist.targets[i])),
+      labels: Uint8Array.from({ length: take }, (_, i) => Number(targets[i])),
     };
   }
   return syntheticCifar(

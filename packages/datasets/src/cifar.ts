@@ -8,7 +8,7 @@ import { readFileShared } from './idx.js';
 import { RawImage } from './image.js';
 import type { Spec } from './spec.js';
 import { extractTar } from './tar.js';
-import { VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
+import { type PackedImages, VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
 
 export interface CIFAROptions extends VisionDatasetOptions {
   /** The training split (50,000 images) or the test split (10,000). Default true. */
@@ -198,16 +198,26 @@ export class CIFAR10 extends VisionDataset<unknown, unknown> {
   }
 
   protected rawItem(index: number): [RawImage, number] {
+    const i = this.packedIndex(index);
+    return [
+      new RawImage(this.images.slice(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), 32, 32, 3),
+      this.labels[i],
+    ];
+  }
+
+  protected override packedIndex(index: number): number {
     const n = this.labels.length;
     const i = index < 0 ? index + n : index;
     if (!Number.isInteger(i) || i < 0 || i >= n)
       throw new IndexError(
         `${this.constructor.name}: index ${index} is out of range for a dataset of length ${n}`,
       );
-    return [
-      new RawImage(this.images.slice(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), 32, 32, 3),
-      this.labels[i],
-    ];
+    return i;
+  }
+
+  protected override packedImages(): PackedImages | null {
+    if (this.rawItem !== CIFAR10.prototype.rawItem) return null;
+    return { data: this.images, width: 32, height: 32, channels: 3, targets: this.labels };
   }
 
   protected override extraRepr(): string[] {

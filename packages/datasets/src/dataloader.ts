@@ -6,8 +6,9 @@ import { materialize } from './host-tensor.js';
 import { deriveSeed, Generator } from './random.js';
 import type { Sampler } from './sampler.js';
 import type { Spec } from './spec.js';
+import { thenMaybe } from './util.js';
 import { WorkerPool } from './workers/pool.js';
-import { computeSamples } from './workers/protocol.js';
+import { computeBatch, computeSamples } from './workers/protocol.js';
 
 export interface DataLoaderOptions {
   /** Samples per batch (default 1); null yields single samples without collation. */
@@ -80,6 +81,8 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
   private pool: WorkerPool | null = null;
   private active: WeakRef<LoaderIterator<B>> | null = null;
   private statsOf: LoaderStats = { epoch: 0, batches: 0, waitMs: 0, elapsedMs: 0 };
+  /** The free batch array of the in-process fast path (see loadInProcess). */
+  private scratch: Float32Array | null = null;
 
   constructor(dataset: Dataset, opts: DataLoaderOptions = {}) {
     this.dataset = dataset;
@@ -238,17 +241,33 @@ export class DataLoader<B = Batch> implements AsyncIterable<B> {
 
   /** Builds a batch in the main thread. */
   loadInProcess(indices: ArrayLike<number>, epochSeed: number, position: number): unknown {
+    if (this.batchSize !== null && this.collate === null) {
+      // The fast path's batch array is reused: making the batch's Tensor copies it (on every backend).
+      let taken: Float32Array | null = null;
+      const alloc = (length: number): Float32Array => {
+        let s = this.scratch;
+        this.scratch = null;
+        if (!s || s.length < length) s = new Float32Array(length);
+        taken = s;
+        return s.length === length ? s : s.subarray(0, length);
+      };
+      return thenMaybe(computeBatch(this.dataset, indices, epochSeed, position, alloc), (b) => {
+        const batch = this.finish(b, true);
+        if (taken) this.scratch = taken;
+        return batch;
+      });
+    }
     const samples = computeSamples(this.dataset, indices, epochSeed, position);
     return samples instanceof Promise
       ? samples.then((s) => this.finish(s, false))
       : this.finish(samples, false);
   }
 
-  /** Collation and device placement of a batch, from samples (in-process) or a worker's reply. */
-  finish(data: unknown, fromWorker: boolean): unknown {
+  /** Collation and device placement of a batch, from samples or from an already collated batch. */
+  finish(data: unknown, collated: boolean): unknown {
     if (this.batchSize === null) return toDevice((data as unknown[])[0], this.device);
     if (this.collate) return this.collate((data as unknown[]).map((s) => materialize(s, this.device)));
-    return toDevice(fromWorker ? data : collateHost(data as unknown[]), this.device);
+    return toDevice(collated ? data : collateHost(data as unknown[]), this.device);
   }
 }
 
@@ -312,13 +331,20 @@ export class LoaderIterator<B> implements AsyncIterableIterator<B> {
 
   private request(b: number): Promise<unknown> {
     const pool = this.pool!;
+    const w = b % pool.size;
     const p = pool
-      .request(b % pool.size, {
+      .request(w, {
         epochSeed: this.epochSeed,
-        indices: this.batches[b],
+        // a copy: a view would send the whole epoch's index buffer with every request
+        indices: this.batches[b].slice(),
         position: this.starts[b],
       })
-      .then((data) => this.loader.finish(data, true));
+      .then(({ batch, reusable }) => {
+        const value = this.loader.finish(batch, true);
+        // the batch's Tensor holds a copy: the worker may fill the array again
+        if (reusable) pool.recycle(w, reusable);
+        return value;
+      });
     p.catch(() => {}); // awaited later; no unhandled rejection for batches that are never consumed
     this.inflight.set(b, p);
     return p;

@@ -18,6 +18,8 @@ export interface SampleContext {
  * Optional members make it fast and parallel in a DataLoader:
  * - `getSample(i, ctx)`: the item with tensors left as `HostTensor`s and random transforms drawing from
  *   `ctx.rng` (the DataLoader collates HostTensors without making a Tensor per sample);
+ * - `getBatch(indices, rngAt)`: a collated batch in one call (CIFAR and MNIST write fused transforms
+ *   straight into the batch array);
  * - `prepare()`: async work before iterating (e.g. reading device tensors to the host);
  * - `spec()`: how a worker thread rebuilds the dataset (see `Spec`).
  */
@@ -25,6 +27,17 @@ export interface Dataset<T = unknown> {
   readonly length: number;
   get(index: number): T | Promise<T>;
   getSample?(index: number, ctx: SampleContext): unknown;
+  /**
+   * A whole batch at once, already collated as the default collate would (HostTensors), sample k's
+   * random transforms drawing from `rngAt(k)`; undefined to take the per-sample path. Must give exactly
+   * what `getSample` + the default collate give. `alloc(n)`, when given, provides the float32 array of
+   * the batch (the DataLoader reuses one, since making a Tensor copies it).
+   */
+  getBatch?(
+    indices: ArrayLike<number>,
+    rngAt: (k: number) => Rng,
+    alloc?: (length: number) => Float32Array,
+  ): unknown;
   prepare?(): Promise<void>;
   spec?(): Spec;
 }
@@ -148,6 +161,18 @@ export class Subset<T = unknown> implements Dataset<T> {
 
   getSample(index: number, ctx: SampleContext): unknown {
     return sampleOf(this.dataset, this.indices[checkIndex(index, this.length, 'Subset')], ctx);
+  }
+
+  getBatch(
+    indices: ArrayLike<number>,
+    rngAt: (k: number) => Rng,
+    alloc?: (length: number) => Float32Array,
+  ): unknown {
+    if (!this.dataset.getBatch) return undefined;
+    const mapped = new Int32Array(indices.length);
+    for (let k = 0; k < indices.length; k++)
+      mapped[k] = this.indices[checkIndex(indices[k], this.length, 'Subset')];
+    return this.dataset.getBatch(mapped, rngAt, alloc);
   }
 
   async prepare(): Promise<void> {

@@ -13,7 +13,7 @@ import {
 import { parseIdx, readFileShared } from './idx.js';
 import { RawImage } from './image.js';
 import type { Spec } from './spec.js';
-import { VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
+import { type PackedImages, VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
 
 export interface MNISTOptions extends VisionDatasetOptions {
   /** The training split (60,000 images) or the test split (10,000). Default true. */
@@ -245,17 +245,27 @@ export class MNIST extends VisionDataset<unknown, unknown> {
   }
 
   protected rawItem(index: number): [RawImage, number] {
+    const i = this.packedIndex(index);
+    const size = this.rows * this.cols;
+    return [
+      new RawImage(this.images.slice(i * size, (i + 1) * size), this.cols, this.rows, 1),
+      this.labels[i],
+    ];
+  }
+
+  protected override packedIndex(index: number): number {
     const n = this.labels.length;
     const i = index < 0 ? index + n : index;
     if (!Number.isInteger(i) || i < 0 || i >= n)
       throw new IndexError(
         `${this.constructor.name}: index ${index} is out of range for a dataset of length ${n}`,
       );
-    const size = this.rows * this.cols;
-    return [
-      new RawImage(this.images.slice(i * size, (i + 1) * size), this.cols, this.rows, 1),
-      this.labels[i],
-    ];
+    return i;
+  }
+
+  protected override packedImages(): PackedImages | null {
+    if (this.rawItem !== MNIST.prototype.rawItem) return null;
+    return { data: this.images, width: this.cols, height: this.rows, channels: 1, targets: this.labels };
   }
 
   protected override extraRepr(): string[] {

@@ -94,6 +94,20 @@ describe('ToTensor, Normalize and friends', () => {
     expect(String(n)).toBe('Normalize(mean=(0.4914, 0.4822, 0.4465), std=(0.247, 0.243, 0.261))');
   });
 
+  it('Normalize and BatchNormalize on Tensors work call after call inside torch.tidy', () => {
+    const n = new BatchNormalize([0.5, 0.25, 0], [0.5, 0.5, 2]);
+    const x = torch.ones([2, 3, 2, 2]);
+    for (let i = 0; i < 3; i++) {
+      // the per-channel constants are cached: a tidy scope must not dispose them
+      const y = torch.tidy(() => n.apply(x) as torch.Tensor);
+      expect(Array.from(y.dataSync().subarray(0, 12))).toEqual([
+        1, 1, 1, 1, 1.5, 1.5, 1.5, 1.5, 0.5, 0.5, 0.5, 0.5,
+      ]);
+      y.dispose();
+    }
+    torch.dispose(x);
+  });
+
   it('Compose fuses crop, flip, ToTensor and Normalize with results identical to the separate steps', () => {
     const im = img(32, 32);
     const norm = () => new Normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.3]);

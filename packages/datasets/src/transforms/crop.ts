@@ -111,6 +111,17 @@ export function parsePadding(padding: number | readonly number[]): [number, numb
   );
 }
 
+/**
+ * The bytes a crop or pad writes into the padding of a `RawImage` with `channels` channels (what
+ * `remap` stores into its Uint8Array): one per channel.
+ */
+export function imageFillBytes(fill: number | readonly number[], channels: number): number[] {
+  if (channels > 1) return fillValues(fill, channels);
+  const byte = new Uint8Array(1);
+  byte[0] = typeof fill === 'number' ? fill : fill[0];
+  return [byte[0]];
+}
+
 function planeFill(p: Planes, fill: number | readonly number[]): number[] {
   if (p.interleave > 1) return fillValues(fill, p.interleave);
   return typeof fill === 'number' ? [fill] : [...fill];
@@ -264,8 +275,11 @@ export class RandomCrop extends Transform {
 
   private mapCache: { w: number; h: number; mapX: Int32Array; mapY: Int32Array } | null = null;
 
-  /** The axis maps of the padded input (cached per input size): padded index -> input index or -1. */
-  private paddedMaps(width: number, height: number): { mapX: Int32Array; mapY: Int32Array } {
+  /**
+   * The axis maps of the padded input (cached per input size): padded index -> input index or -1.
+   * @internal
+   */
+  paddedMaps(width: number, height: number): { mapX: Int32Array; mapY: Int32Array } {
     const c = this.mapCache;
     if (c && c.w === width && c.h === height) return c;
     const [th, tw] = this.size;
@@ -289,36 +303,42 @@ export class RandomCrop extends Transform {
     return this.mapCache;
   }
 
+  /** @internal Throws torchvision's error when the crop is larger than the padded input. */
+  checkFits(paddedW: number, paddedH: number): void {
+    const [th, tw] = this.size;
+    if (paddedH < th || paddedW < tw) {
+      throw new DatasetError(
+        `RandomCrop: required crop size (${th}, ${tw}) is larger than input image size (${paddedH}, ${paddedW})`,
+      );
+    }
+  }
+
+  /**
+   * torchvision's get_params on the padded size: writes the window's [top, left] into `at`, drawing
+   * two numbers unless the window is the whole padded input.
+   * @internal
+   */
+  drawWindow(paddedW: number, paddedH: number, rng: Rng, at: Int32Array): void {
+    this.checkFits(paddedW, paddedH);
+    const [th, tw] = this.size;
+    at[0] = 0;
+    at[1] = 0;
+    if (!(paddedW === tw && paddedH === th)) {
+      at[0] = Math.floor(rng.random() * (paddedH - th + 1));
+      at[1] = Math.floor(rng.random() * (paddedW - tw + 1));
+    }
+  }
+
+  private readonly window = new Int32Array(2);
+
   /** Draws the window (torchvision's get_params) and returns its axis maps into the input. */
   cropMaps(width: number, height: number, rng: Rng): { mapX: Int32Array; mapY: Int32Array } {
     const { mapX, mapY } = this.paddedMaps(width, height);
     const [th, tw] = this.size;
-    const w = mapX.length;
-    const h = mapY.length;
-    if (h < th || w < tw) {
-      throw new DatasetError(
-        `RandomCrop: required crop size (${th}, ${tw}) is larger than input image size (${h}, ${w})`,
-      );
-    }
-    let i = 0;
-    let j = 0;
-    if (!(w === tw && h === th)) {
-      i = Math.floor(rng.random() * (h - th + 1));
-      j = Math.floor(rng.random() * (w - tw + 1));
-    }
+    this.drawWindow(mapX.length, mapY.length, rng, this.window);
+    const i = this.window[0];
+    const j = this.window[1];
     return { mapY: mapY.subarray(i, i + th), mapX: mapX.subarray(j, j + tw) };
-  }
-
-  /** The maps of a random crop (and a random flip with probability flipP, when given), for fused pipelines. */
-  drawMaps(
-    width: number,
-    height: number,
-    rng: Rng,
-    flipP: number | null,
-  ): { mapX: Int32Array; mapY: Int32Array } {
-    const { mapX, mapY } = this.cropMaps(width, height, rng);
-    if (flipP !== null && rng.random() < flipP) return { mapX: mapX.slice().reverse(), mapY };
-    return { mapX, mapY };
   }
 
   apply<T extends ImageOrTensor>(img: T, rng: Rng = torchRng): T {

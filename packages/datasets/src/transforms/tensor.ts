@@ -6,9 +6,12 @@ import { RawImage } from '../image.js';
 import { normal, type Rng, torchRng, uniform } from '../random.js';
 import { pyRound, pyTuple } from '../util.js';
 import { Transform } from './base.js';
+import { bytesToPlanes } from './kernel.js';
 
 const INV255 = new Float32Array(256);
 for (let i = 0; i < 256; i++) INV255[i] = i / 255;
+/** ToTensor's byte -> value table, one per channel (the shape `bytesToPlanes` takes). */
+export const TO_TENSOR_TABLES: readonly Float32Array[] = [INV255, INV255, INV255, INV255];
 
 function expectImage(x: unknown, op: string): RawImage {
   if (x instanceof RawImage) return x;
@@ -27,14 +30,7 @@ export function imageToTensor(img: RawImage): HostTensor {
   const { data, width, height, channels } = img;
   const hw = width * height;
   const out = new Float32Array(channels * hw);
-  if (channels === 1) {
-    for (let i = 0; i < hw; i++) out[i] = INV255[data[i]];
-  } else {
-    for (let ch = 0; ch < channels; ch++) {
-      const base = ch * hw;
-      for (let p = 0, s = ch; p < hw; p++, s += channels) out[base + p] = INV255[data[s]];
-    }
-  }
+  bytesToPlanes(data, 0, hw, channels, TO_TENSOR_TABLES, out, 0);
   return new HostTensor(out, [channels, height, width], 'float32');
 }
 
@@ -160,10 +156,15 @@ export class Normalize extends Transform<TensorLike, TensorLike> {
 
   private luts: Float32Array[] | null = null;
 
-  /** Per channel, the normalised value of each byte: ((b / 255) - mean) / std in float32 steps. */
-  private lookupTables(channels: number): Float32Array[] {
-    const n = Math.max(this.meanF.length, this.stdF.length);
+  /**
+   * Per channel, the normalised value of each byte: lut[c][b] = ((b / 255) - mean[c]) / std[c] in the
+   * float32 steps of ToTensor then Normalize (the fused paths use them). Throws, as Normalize does, when
+   * mean or std do not match the number of channels.
+   */
+  channelTables(channels: number): readonly Float32Array[] {
+    this.channelsOf([channels, 1, 1]);
     if (!this.luts || this.luts.length < channels) {
+      const n = Math.max(this.meanF.length, this.stdF.length);
       const f = Math.fround;
       this.luts = [];
       for (let ch = 0; ch < Math.max(channels, n); ch++) {
@@ -177,65 +178,14 @@ export class Normalize extends Transform<TensorLike, TensorLike> {
     return this.luts;
   }
 
-  /**
-   * ToTensor followed by Normalize in one pass (Compose fuses them): a byte b of channel c becomes
-   * lut[c][b] = ((b / 255) - mean[c]) / std[c], computed with the same float32 steps as the two transforms.
-   */
+  /** ToTensor followed by Normalize in one pass over the bytes (Compose fuses them), through `channelTables`. */
   fromImage(img: RawImage): HostTensor {
     const { data, width, height, channels } = img;
-    const n = Math.max(this.meanF.length, this.stdF.length);
-    if (n !== 1 && n !== channels) return this.applyHost(imageToTensor(img));
-    const luts = this.lookupTables(channels);
+    const luts = this.channelTables(channels);
     const hw = width * height;
     const out = new Float32Array(channels * hw);
-    if (channels === 1) {
-      const lut = luts[0];
-      for (let i = 0; i < hw; i++) out[i] = lut[data[i]];
-    } else {
-      for (let ch = 0; ch < channels; ch++) {
-        const lut = luts[ch];
-        const base = ch * hw;
-        for (let p = 0, s = ch; p < hw; p++, s += channels) out[base + p] = lut[data[s]];
-      }
-    }
+    bytesToPlanes(data, 0, hw, channels, luts, out, 0);
     return new HostTensor(out, [channels, height, width], 'float32');
-  }
-
-  /**
-   * Crop/flip maps, ToTensor and Normalize in one pass (Compose fuses RandomCrop [+ flip] + ToTensor +
-   * Normalize): out[c][y][x] = lut[c][img(mapY[y], mapX[x], c)], with the fill byte where a map is -1.
-   */
-  fromRemap(img: RawImage, mapY: Int32Array, mapX: Int32Array, fill: readonly number[]): HostTensor {
-    const { data, width, channels } = img;
-    const n = Math.max(this.meanF.length, this.stdF.length);
-    if (n !== 1 && n !== channels)
-      throw new DatasetError(
-        `Normalize: mean has ${this.meanF.length} values for a tensor with ${channels} channels`,
-      );
-    const luts = this.lookupTables(channels);
-    const outH = mapY.length;
-    const outW = mapX.length;
-    const hw = outW * outH;
-    const out = new Float32Array(channels * hw);
-    for (let ch = 0; ch < channels; ch++) {
-      const lut = luts[ch];
-      const fv = lut[fill[ch] ?? 0];
-      const base = ch * hw;
-      for (let y = 0; y < outH; y++) {
-        const sy = mapY[y];
-        const row = base + y * outW;
-        if (sy < 0) {
-          out.fill(fv, row, row + outW);
-          continue;
-        }
-        const sRow = sy * width * channels + ch;
-        for (let x = 0; x < outW; x++) {
-          const sx = mapX[x];
-          out[row + x] = sx < 0 ? fv : lut[data[sRow + sx * channels]];
-        }
-      }
-    }
-    return new HostTensor(out, [channels, outH, outW], 'float32');
   }
 
   private applyHost(x: HostTensor): HostTensor {
@@ -264,14 +214,16 @@ export class Normalize extends Transform<TensorLike, TensorLike> {
     this.channelsOf(x.shape);
     if (!x.isFloatingPoint())
       throw new DatasetError(`Normalize: input tensor should be a float tensor, got ${x.dtype}`);
-    if (!this.tensors || this.tensors.device !== x.device) {
-      this.tensors = {
+    let cached = this.tensors;
+    if (!cached || cached.device !== x.device || cached.mean.isDisposed || cached.std.isDisposed) {
+      cached = this.tensors = {
         device: x.device,
-        mean: torch.tensor(this.meanF, { shape: [this.meanF.length, 1, 1], device: x.device }),
-        std: torch.tensor(this.stdF, { shape: [this.stdF.length, 1, 1], device: x.device }),
+        // cached across calls: kept out of the caller's tidy scope, which would dispose them
+        mean: torch.keep(torch.tensor(this.meanF, { shape: [this.meanF.length, 1, 1], device: x.device })),
+        std: torch.keep(torch.tensor(this.stdF, { shape: [this.stdF.length, 1, 1], device: x.device })),
       };
     }
-    const { mean, std } = this.tensors;
+    const { mean, std } = cached;
     const m = x.dtype === 'float32' ? mean : mean.to(x.dtype);
     const s = x.dtype === 'float32' ? std : std.to(x.dtype);
     if (this.inplace) return x.sub_(m).div_(s);

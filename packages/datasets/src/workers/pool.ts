@@ -50,8 +50,14 @@ export function workerExecArgv(argv: readonly string[] = process.execArgv): stri
   return out;
 }
 
+/** A worker's answer: the decoded batch, and the array to give back (`recycle`) once it is copied. */
+export interface PoolBatch {
+  batch: unknown;
+  reusable?: ArrayBuffer;
+}
+
 interface Pending {
-  resolve: (v: unknown) => void;
+  resolve: (v: PoolBatch) => void;
   reject: (e: Error) => void;
   worker: number;
 }
@@ -103,7 +109,7 @@ export class WorkerPool {
       else this.settle(m.id, (p) => p.reject(err));
       return;
     }
-    this.settle(m.id, (p) => p.resolve(decode(m.batch)));
+    this.settle(m.id, (p) => p.resolve({ batch: decode(m.batch), reusable: m.reusable }));
   }
 
   private settle(id: number, f: (p: Pending) => void): void {
@@ -122,7 +128,7 @@ export class WorkerPool {
   }
 
   /** Asks worker `w` for a batch; resolves with the decoded batch. */
-  request(w: number, msg: Omit<BatchMessage, 'op' | 'id'>): Promise<unknown> {
+  request(w: number, msg: Omit<BatchMessage, 'op' | 'id'>): Promise<PoolBatch> {
     if (this.closed) return Promise.reject(new DatasetError('DataLoader: the worker pool is closed'));
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
@@ -131,6 +137,12 @@ export class WorkerPool {
       if (this.inflight[w]++ === 0) this.workers[w].ref();
       this.workers[w].postMessage({ op: 'batch', id, ...msg } satisfies WorkerRequest);
     });
+  }
+
+  /** Gives a batch array back to worker `w` (its contents are no longer needed). */
+  recycle(w: number, buffer: ArrayBuffer): void {
+    if (this.closed || buffer.byteLength === 0) return;
+    this.workers[w].postMessage({ op: 'recycle', buffer } satisfies WorkerRequest, [buffer]);
   }
 
   /** Terminates the threads; pending requests are rejected. */

@@ -1,7 +1,8 @@
+import { collateHost } from '../collate.js';
 import { type Dataset, sampleOf } from '../dataset.js';
 import { Generator, type Rng } from '../random.js';
 import type { Spec } from '../spec.js';
-import { isPromiseLike } from '../util.js';
+import { isPromiseLike, thenMaybe } from '../util.js';
 
 /** Messages between the DataLoader and its worker threads, and the per-sample computation both share. */
 export interface InitMessage {
@@ -19,11 +20,18 @@ export interface BatchMessage {
   position: number;
 }
 
-export type WorkerRequest = InitMessage | BatchMessage;
+/** A batch array the main thread is done with (its Tensor holds a copy), back to the worker for reuse. */
+export interface RecycleMessage {
+  op: 'recycle';
+  buffer: ArrayBuffer;
+}
+
+export type WorkerRequest = InitMessage | BatchMessage | RecycleMessage;
 
 export type WorkerReply =
   | { op: 'ready' }
-  | { op: 'batch'; id: number; batch: unknown }
+  /** `reusable`: the transferred buffer of the batch's float32 array, to send back with 'recycle'. */
+  | { op: 'batch'; id: number; batch: unknown; reusable?: ArrayBuffer }
   | { op: 'error'; id: number | null; message: string; stack?: string; name?: string };
 
 /**
@@ -62,4 +70,20 @@ export function computeSamples(
     if (isPromiseLike(out[k])) async = true;
   }
   return async ? Promise.all(out) : out;
+}
+
+/**
+ * A batch collated by the default collate: the dataset's `getBatch` fast path when it has one that
+ * applies, else the samples one by one and `collateHost`. The same values either way.
+ */
+export function computeBatch(
+  dataset: Dataset,
+  indices: ArrayLike<number>,
+  epochSeed: number,
+  position: number,
+  alloc?: (length: number) => Float32Array,
+): unknown {
+  const fast = dataset.getBatch?.(indices, (k) => sampleRng(epochSeed, position + k), alloc);
+  if (fast !== undefined) return fast;
+  return thenMaybe(computeSamples(dataset, indices, epochSeed, position), collateHost);
 }

@@ -3,9 +3,8 @@
  * collated batch (or the encoded samples, when the loader has a custom collate function).
  */
 import { parentPort } from 'node:worker_threads';
-import { collateHost } from '../collate.js';
 import type { Dataset } from '../dataset.js';
-import { computeSamples, type WorkerReply, type WorkerRequest } from './protocol.js';
+import { computeBatch, computeSamples, type WorkerReply, type WorkerRequest } from './protocol.js';
 import { datasetFromSpec } from './registry.js';
 import { encode } from './transport.js';
 
@@ -23,7 +22,15 @@ if (parentPort) {
       name: err?.name,
     } satisfies WorkerReply);
   };
+  // batch arrays the main thread gave back (the fast path fills one per batch)
+  const free: ArrayBuffer[] = [];
+  const MAX_FREE = 8;
   port.on('message', (msg: WorkerRequest) => {
+    if (msg.op === 'recycle') {
+      free.push(msg.buffer);
+      if (free.length > MAX_FREE) free.shift(); // the oldest go (e.g. the smaller last batch of an epoch)
+      return;
+    }
     if (msg.op === 'init') {
       collate = msg.collate;
       dataset = (async () => {
@@ -41,10 +48,22 @@ if (parentPort) {
     if (!ready) return fail(msg.id, new Error('worker used before init'));
     ready
       .then(async (ds) => {
-        const samples = await computeSamples(ds, msg.indices, msg.epochSeed, msg.position);
+        let reusable: ArrayBuffer | undefined;
+        const alloc = (length: number): Float32Array => {
+          const bytes = length * Float32Array.BYTES_PER_ELEMENT;
+          const i = free.findLastIndex((b) => b.byteLength === bytes);
+          reusable = i >= 0 ? free.splice(i, 1)[0] : new ArrayBuffer(bytes);
+          return new Float32Array(reusable);
+        };
         const transfer = new Set<ArrayBuffer>();
-        const batch = encode(collate ? collateHost(samples) : samples, transfer);
-        port.postMessage({ op: 'batch', id: msg.id, batch } satisfies WorkerReply, [...transfer]);
+        const batch = encode(
+          await (collate
+            ? computeBatch(ds, msg.indices, msg.epochSeed, msg.position, alloc)
+            : computeSamples(ds, msg.indices, msg.epochSeed, msg.position)),
+          transfer,
+        );
+        if (reusable && !transfer.has(reusable)) reusable = undefined;
+        port.postMessage({ op: 'batch', id: msg.id, batch, reusable } satisfies WorkerReply, [...transfer]);
       })
       .catch((e) => fail(msg.id, e));
   });
