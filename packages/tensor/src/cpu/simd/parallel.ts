@@ -54,9 +54,12 @@ export const CONTROL_BYTES = 65536;
 const TABLE_LEN = (CONTROL_BYTES - TABLE_AT) / 8;
 /** Function ids at and above this one are the sgemm module's exports. */
 const SGEMM_BASE = 4096;
-const SPIN_MS = 0.5;
-/** One job in this many of a kind runs in the mode that is not the faster one, to keep measuring it. */
-const EXPLORE = 8;
+/**
+ * How long an idle worker polls for the next job before it sleeps (ms). Waking a sleeping thread costs
+ * ~50-100 us, a large share of a convolution's ~0.3-1 ms; in a training step the convolutions come a
+ * few hundred microseconds to a couple of milliseconds apart.
+ */
+const SPIN_MS = 2;
 
 /**
  * The worker: instantiates both modules on the shared memory, then claims and runs tasks of each
@@ -156,32 +159,10 @@ export class SimdThreads {
    */
   run(tasks: Task[], privBase: number, privStride: number): void {
     const threads = this.threads();
-    if (threads <= 1 || tasks.length <= 1) {
+    if (threads <= 1 || tasks.length <= 1 || !this.encode(tasks))
       runInline(this.k, this.g, this.ws0, tasks, privBase);
-      return;
-    }
-    const kind = this.kindOf(tasks);
-    const threaded = kind.threaded() && this.encode(tasks);
-    const t0 = performance.now();
-    if (threaded) this.runThreaded(tasks, privBase, privStride, threads);
-    else runInline(this.k, this.g, this.ws0, tasks, privBase);
-    kind.record(threaded, performance.now() - t0);
+    else this.runThreaded(tasks, privBase, privStride, threads);
   }
-
-  /**
-   * Per kind of job (its first kernel and task count: in a training loop, mostly one layer's pass),
-   * the moving average of its time on threads and on this thread alone.
-   */
-  private kindOf(tasks: Task[]): JobKind {
-    const key = `${tasks[0][0].fn}/${tasks[0].length}/${tasks.length}`;
-    let k = this.kinds.get(key);
-    if (!k) {
-      k = new JobKind();
-      this.kinds.set(key, k);
-    }
-    return k;
-  }
-  private readonly kinds = new Map<string, JobKind>();
 
   private runThreaded(tasks: Task[], privBase: number, privStride: number, threads: number): void {
     this.spawn(threads - 1);
@@ -267,31 +248,6 @@ export class SimdThreads {
     } catch {
       this.broken = true; // no workers in this environment after all: run on this thread
     }
-  }
-}
-
-/**
- * Threads only pay while other cores are idle: on a loaded machine a worker that took a task and was
- * descheduled keeps the caller waiting for a whole time slice, and a spinning worker takes time from
- * the caller. So each kind of job is timed both ways (moving averages) and runs the faster way, but
- * one job in EXPLORE the other way, to notice when the machine's load changes.
- */
-class JobKind {
-  private readonly time = [0, 0]; // [alone, threaded]
-  private readonly seen = [0, 0];
-  private count = 0;
-
-  threaded(): boolean {
-    this.count++;
-    if (this.seen[1] < 3) return true;
-    if (this.seen[0] < 3) return false;
-    const best = this.time[1] <= this.time[0];
-    return this.count % EXPLORE === 0 ? !best : best;
-  }
-
-  record(threaded: boolean, ms: number): void {
-    const m = +threaded;
-    this.time[m] = this.seen[m]++ === 0 ? ms : 0.8 * this.time[m] + 0.2 * ms;
   }
 }
 
