@@ -92,5 +92,10 @@ if (prof) {
 if (process.env.HIST) {
   const h = new Map();
   for (const t of ts) h.set(Math.round(t * 2) / 2, (h.get(Math.round(t * 2) / 2) ?? 0) + 1);
-  console.log([...h].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(' '));
+  console.log(
+    [...h]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, v]) => `${k}:${v}`)
+      .join(' '),
+  );
 }
