@@ -6,3 +6,4 @@ import './matmul.js';
 import './conv2d.js';
 import './training.js';
 import '../studies/loader.js';
+import '../studies/webgpu.js';

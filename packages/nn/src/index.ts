@@ -3,6 +3,8 @@
  * and defaults. Importing it also installs autograd.
  */
 import '@torchlet/autograd';
+import './functional/batchnorm-op.js';
+import './functional/cross-entropy-op.js';
 import './functional/loss-ops.js';
 
 export { ModuleDict, ModuleList, Sequential } from './containers.js';

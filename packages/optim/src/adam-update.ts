@@ -1,4 +1,4 @@
-import { adamStep_, dispatch, keep, type Tensor, zerosLike } from '@torchlet/tensor';
+import { adamSteps_, dispatch, keep, type Tensor, zerosLike } from '@torchlet/tensor';
 import type { ParamGroup } from './optimizer.js';
 import { addScaled_, addSquare_, effectiveGrad, fusable } from './update-ops.js';
 import { checkBetas, checkNonNegative } from './validate.js';
@@ -49,10 +49,65 @@ export function initAdamState(p: Tensor, amsgrad: boolean): AdamState {
   return s;
 }
 
+/** The parameters of one group whose update is one fused multi-tensor op, batched by step count. */
+export class AdamBatches {
+  private readonly batches = new Map<
+    string,
+    { step: number; p: Tensor[]; g: Tensor[]; m: Tensor[]; v: Tensor[]; vmax: Tensor[] }
+  >();
+
+  add(p: Tensor, grad: Tensor, state: AdamState): void {
+    const key = `${p.device}|${state.step}`;
+    let b = this.batches.get(key);
+    if (!b) {
+      b = { step: state.step, p: [], g: [], m: [], v: [], vmax: [] };
+      this.batches.set(key, b);
+    }
+    b.p.push(p);
+    b.g.push(grad);
+    b.m.push(state.expAvg);
+    b.v.push(state.expAvgSq);
+    if (state.maxExpAvgSq) b.vmax.push(state.maxExpAvgSq);
+  }
+
+  /** One adamSteps_ per batch. */
+  run(group: AdamParamGroup, decoupled: boolean): void {
+    const { lr, eps, weightDecay, amsgrad, maximize } = group;
+    const [beta1, beta2] = group.betas;
+    for (const b of this.batches.values()) {
+      adamSteps_(b.p, b.g, b.m, b.v, amsgrad ? b.vmax : null, {
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        decoupled,
+        maximize,
+        step: b.step,
+      });
+    }
+    this.batches.clear();
+  }
+}
+
+/** Adam/AdamW's update of one group: fused multi-tensor ops where the operands allow, else the sequence. */
+export function adamUpdateGroup(
+  group: AdamParamGroup,
+  stateOf: (p: Tensor) => AdamState,
+  decoupled: boolean,
+): void {
+  const fused = new AdamBatches();
+  for (const p of group.params) {
+    if (p.grad === null) continue;
+    adamUpdate(p, p.grad, stateOf(p), group, decoupled, fused);
+  }
+  fused.run(group, decoupled);
+}
+
 /**
  * One Adam step of one parameter, as PyTorch 1.13's `_single_tensor_adam` / `_single_tensor_adamw`
  * (`decoupled`): the same operations in the same order, with the bias corrections computed on the host
- * from the step count.
+ * from the step count. Parameters the fused op takes go to `fused` instead (run by the caller).
  */
 export function adamUpdate(
   p: Tensor,
@@ -60,6 +115,7 @@ export function adamUpdate(
   state: AdamState,
   group: AdamParamGroup,
   decoupled: boolean,
+  fused: AdamBatches,
 ): void {
   const { lr, eps, weightDecay, amsgrad, maximize } = group;
   const [beta1, beta2] = group.betas;
@@ -67,17 +123,8 @@ export function adamUpdate(
   if (amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = keep(zerosLike(p));
   const vmax = amsgrad ? state.maxExpAvgSq! : null;
   if (fusable(p, grad, state.expAvg, state.expAvgSq, vmax)) {
-    // one op computing what the sequence below computes
-    adamStep_(p, grad, state.expAvg, state.expAvgSq, vmax, {
-      lr,
-      beta1,
-      beta2,
-      eps,
-      weightDecay,
-      decoupled,
-      maximize,
-      step,
-    });
+    // one op (for all such parameters) computing what the sequence below computes
+    fused.add(p, grad, state);
     return;
   }
   let eff: ReturnType<typeof effectiveGrad>;

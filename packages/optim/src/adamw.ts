@@ -2,7 +2,7 @@ import {
   type AdamOptions,
   type AdamParamGroup,
   type AdamState,
-  adamUpdate,
+  adamUpdateGroup,
   initAdamState,
   validateAdamGroup,
 } from './adam-update.js';
@@ -34,10 +34,6 @@ export class AdamW extends Optimizer<AdamWParamGroup, AdamWState> {
   }
 
   protected updateGroup(group: AdamWParamGroup): void {
-    for (const p of group.params) {
-      if (p.grad === null) continue;
-      const state = this.stateOf(p, () => initAdamState(p, group.amsgrad));
-      adamUpdate(p, p.grad, state, group, true);
-    }
+    adamUpdateGroup(group, (p) => this.stateOf(p, () => initAdamState(p, group.amsgrad)), true);
   }
 }

@@ -1,4 +1,4 @@
-import { keep, sgdStep_, type Tensor, ValueError } from '@torchlet/tensor';
+import { keep, sgdSteps_, type Tensor, ValueError } from '@torchlet/tensor';
 import { Optimizer, type ParamGroup, type Params } from './optimizer.js';
 import { addScaled_, applyUpdate_, effectiveGrad, fusable } from './update-ops.js';
 import { checkNonNegative } from './validate.js';
@@ -60,14 +60,22 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
 
   protected updateGroup(group: SGDParamGroup): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    // parameters the fused update takes, per device: one multi-tensor op each (after the loop)
+    const fused = new Map<string, { p: Tensor[]; g: Tensor[]; buf: Tensor[] }>();
     for (const p of group.params) {
       const grad = p.grad;
       if (grad === null) continue;
       const state = this.stateOf(p, () => ({ momentumBuffer: null }));
       const buf = momentum !== 0 ? state.momentumBuffer : null;
       if (!nesterov && (momentum === 0 || buf !== null) && fusable(p, grad, buf)) {
-        // one op computing what the sequence below computes
-        sgdStep_(p, grad, buf, { lr, momentum, dampening, weightDecay, maximize });
+        let f = fused.get(p.device);
+        if (!f) {
+          f = { p: [], g: [], buf: [] };
+          fused.set(p.device, f);
+        }
+        f.p.push(p);
+        f.g.push(grad);
+        if (buf) f.buf.push(buf);
         continue;
       }
       let { d, sign, owned } = effectiveGrad(p, grad, weightDecay, maximize);
@@ -99,5 +107,8 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
       }
       applyUpdate_(p, d, lr, sign, owned);
     }
+    // what the sequence above computes, one op per device
+    for (const f of fused.values())
+      sgdSteps_(f.p, f.g, momentum !== 0 ? f.buf : null, { lr, momentum, dampening, weightDecay, maximize });
   }
 }

@@ -192,6 +192,92 @@ export interface Backend {
     vmax: TensorView | null,
     c: AdamStepConsts,
   ): void;
+  /**
+   * Several SGD updates with one set of constants (a multi-tensor step: a GPU updates a parameter group
+   * in a few dispatches). Every view contiguous; no storage appears twice among all the operands.
+   */
+  sgdSteps?(items: readonly SgdStepItem[], c: SgdStepConsts): void;
+  /** Several Adam/AdamW updates with one set of constants; operands as for sgdSteps. */
+  adamSteps?(items: readonly AdamStepItem[], c: AdamStepConsts): void;
+  /**
+   * Fused cross-entropy of logits [N, C] (float, contiguous) and int32 class targets [N]: log-softmax
+   * over dim 1 and the weighted NLL, reduced as `p.reduction` says into out ([] or [N] for 'none').
+   * Targets equal to ignoreIndex weigh 0; other targets outside [0, C) give NaN.
+   */
+  crossEntropy?(
+    logits: TensorView,
+    target: TensorView,
+    weight: TensorView | null,
+    out: TensorView,
+    p: CrossEntropyParams,
+  ): void;
+  /** Its gradient w.r.t. the logits: dx = (softmax(x) - onehot(t)) * w[t] * g (/ total weight for 'mean'). */
+  crossEntropyBackward?(
+    g: TensorView,
+    logits: TensorView,
+    target: TensorView,
+    weight: TensorView | null,
+    dx: TensorView,
+    p: CrossEntropyParams,
+  ): void;
+  /**
+   * out = a @ b + bias for a: [1, M, K], b: [1, K, N] (K > 0), out: [1, M, N] contiguous, bias a view
+   * broadcast to [1, M, N] through its strides: the bias added where the product is stored (addmm).
+   */
+  matmulBias?(a: TensorView, b: TensorView, bias: TensorView, out: TensorView): void;
+  /**
+   * Batch norm with the batch's statistics over dim 1 of x [N, C, ...] (contiguous): per channel the
+   * mean and biased variance, y = (x - mean) * invstd (* weight) (+ bias) with invstd =
+   * 1 / sqrt(var + eps). With running statistics: running = running * (1 - momentum) + batch *
+   * momentum (the variance unbiased), in place.
+   */
+  batchNorm?(
+    x: TensorView,
+    weight: TensorView | null,
+    bias: TensorView | null,
+    running: { readonly mean: TensorView; readonly var: TensorView } | null,
+    y: TensorView,
+    p: BatchNormParams,
+  ): void;
+  /**
+   * Its gradients from dy and x (contiguous, one shape; the statistics recomputed from x): dx =
+   * weight * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) with xhat = (x - mean) * invstd,
+   * dweight = sum(dy * xhat), dbias = sum(dy) over all dims but 1; null outputs are not computed.
+   */
+  batchNormBackward?(
+    dy: TensorView,
+    x: TensorView,
+    weight: TensorView | null,
+    dx: TensorView | null,
+    dweight: TensorView | null,
+    dbias: TensorView | null,
+    p: BatchNormParams,
+  ): void;
+}
+
+export interface BatchNormParams {
+  readonly eps: number;
+  /** Weight of the batch statistics in the running ones (forward, with running statistics). */
+  readonly momentum: number;
+}
+
+export interface SgdStepItem {
+  readonly p: TensorView;
+  readonly g: TensorView;
+  readonly buf: TensorView | null;
+}
+
+export interface AdamStepItem {
+  readonly p: TensorView;
+  readonly g: TensorView;
+  readonly m: TensorView;
+  readonly v: TensorView;
+  readonly vmax: TensorView | null;
+}
+
+export interface CrossEntropyParams {
+  readonly reduction: 'mean' | 'sum' | 'none';
+  readonly ignoreIndex: number;
 }
 
 /**

@@ -15,10 +15,13 @@ registerBackend(cpuBackend);
 
 export {
   type AdamStepConsts,
+  type AdamStepItem,
   type ArgReduceOp,
   type Backend,
+  type BatchNormParams,
   type BinaryOp,
   type Conv2dParams,
+  type CrossEntropyParams,
   type Device,
   getBackend,
   getDefaultDevice,
@@ -30,6 +33,7 @@ export {
   type ReduceOp,
   registerBackend,
   type SgdStepConsts,
+  type SgdStepItem,
   type Storage,
   setDefaultDevice,
   type TensorView,
@@ -100,7 +104,14 @@ export {
 export { addmm, bmm, dot, matmul, mm } from './ops/linalg.js';
 export type { PadMode } from './ops/nn.js';
 export { conv2d, gather, indexSelect, logSoftmax, oneHot, pad, scatterAdd, softmax } from './ops/nn.js';
-export { type AdamStepOptions, adamStep_, type SgdStepOptions, sgdStep_ } from './ops/optim.js';
+export {
+  type AdamStepOptions,
+  adamStep_,
+  adamSteps_,
+  type SgdStepOptions,
+  sgdStep_,
+  sgdSteps_,
+} from './ops/optim.js';
 export type { Dims, ValuesIndices, VarOptions } from './ops/reduce.js';
 export {
   amax,

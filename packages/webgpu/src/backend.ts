@@ -19,6 +19,7 @@ import type {
   UnaryOp,
 } from '@torchlet/tensor';
 import type { Engine } from './engine.js';
+import { batchNormBackwardKernel, batchNormKernel } from './kernels/batchnorm.js';
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './kernels/conv.js';
 import {
   binaryKernel,
@@ -29,7 +30,9 @@ import {
   whereKernel,
 } from './kernels/elementwise.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './kernels/indexing.js';
+import { crossEntropyBackwardKernel, crossEntropyKernel } from './kernels/loss.js';
 import { matmulKernel } from './kernels/matmul.js';
+import { adamStepsKernel, sgdStepsKernel } from './kernels/optim.js';
 import {
   adaptiveAvgPool2dBackwardKernel,
   adaptiveAvgPool2dKernel,
@@ -48,7 +51,9 @@ export class WebGPUBackend implements Backend {
   private live = 0;
   private liveBytes = 0;
 
-  constructor(readonly engine: Engine) {}
+  constructor(readonly engine: Engine) {
+    this.setFusedKernels(true);
+  }
 
   alloc(dtype: DType, length: number): Storage {
     if (dtype === 'float64') throw float64Error(`a float64 result of ${length} elements`);
@@ -175,4 +180,57 @@ export class WebGPUBackend implements Backend {
   thresholdBackward(g: TensorView, x: TensorView, threshold: number, out: TensorView): void {
     thresholdBackwardKernel(this.engine, g, x, threshold, out);
   }
+
+  // ---- fused kernels of this package: instance fields, so that setFusedKernels(false) can remove
+  // them and the ops compose primitives instead (before/after comparisons, debugging)
+  sgdStep?: Backend['sgdStep'];
+  sgdSteps?: Backend['sgdSteps'];
+  adamStep?: Backend['adamStep'];
+  adamSteps?: Backend['adamSteps'];
+  crossEntropy?: Backend['crossEntropy'];
+  crossEntropyBackward?: Backend['crossEntropyBackward'];
+  matmulBias?: Backend['matmulBias'];
+  batchNorm?: Backend['batchNorm'];
+  batchNormBackward?: Backend['batchNormBackward'];
+
+  /**
+   * Turns the fused kernels listed in FUSED_KERNELS, and relu folded into the matmul and conv2d
+   * epilogues, on (the default) or off.
+   */
+  setFusedKernels(enabled: boolean): void {
+    const e = this.engine;
+    this.sgdStep = enabled ? (p, g, buf, c) => sgdStepsKernel(e, [{ p, g, buf }], c) : undefined;
+    this.sgdSteps = enabled ? (items, c) => sgdStepsKernel(e, items, c) : undefined;
+    this.adamStep = enabled
+      ? (p, g, m, v, vmax, c) => adamStepsKernel(e, [{ p, g, m, v, vmax }], c)
+      : undefined;
+    this.adamSteps = enabled ? (items, c) => adamStepsKernel(e, items, c) : undefined;
+    this.crossEntropy = enabled
+      ? (logits, target, weight, out, p) => crossEntropyKernel(e, logits, target, weight, out, p)
+      : undefined;
+    this.crossEntropyBackward = enabled
+      ? (g, logits, target, weight, dx, p) => crossEntropyBackwardKernel(e, g, logits, target, weight, dx, p)
+      : undefined;
+    this.matmulBias = enabled ? (a, b, bias, out) => matmulKernel(e, a, b, out, bias) : undefined;
+    this.batchNorm = enabled
+      ? (x, weight, bias, running, y, p) => batchNormKernel(e, x, weight, bias, running, y, p)
+      : undefined;
+    this.batchNormBackward = enabled
+      ? (dy, x, weight, dx, dw, db, p) => batchNormBackwardKernel(e, dy, x, weight, dx, dw, db, p)
+      : undefined;
+    e.foldEpilogues = enabled;
+  }
 }
+
+/** The optional Backend methods setFusedKernels() switches. */
+export const FUSED_KERNELS = [
+  'sgdStep',
+  'sgdSteps',
+  'adamStep',
+  'adamSteps',
+  'crossEntropy',
+  'crossEntropyBackward',
+  'matmulBias',
+  'batchNorm',
+  'batchNormBackward',
+] as const;

@@ -7,6 +7,7 @@
  */
 import { DeviceError } from '@torchlet/tensor';
 import { BufferPool, type PooledBuffer, type PoolStats } from './pool.js';
+import type { GPUStorage } from './storage.js';
 
 /** WebGPU's flag values (the GPUBufferUsage / GPUMapMode globals are not defined in Node). */
 export const Usage = {
@@ -26,6 +27,20 @@ export interface BufferBinding {
   readonly write: boolean;
 }
 
+/**
+ * A dispatch that writes a whole buffer an activation may be folded into: the engine holds it back
+ * until the next command, and if that is a relu of `output` the kernel is recorded again with the
+ * relu applied where it stores (see Engine.foldRelu).
+ */
+export interface Epilogue {
+  readonly output: PooledBuffer;
+  /**
+   * Records the kernel with relu: into `reluOut` beside `output`, or in place when it is null. Returns
+   * false (recording nothing) when it no longer can (an operand was freed in between).
+   */
+  readonly relu: (reluOut: GPUStorage | null) => boolean;
+}
+
 export interface DispatchSpec {
   /** The kernel variant; the pipeline is cached under it (with the binding layout). */
   readonly key: string;
@@ -36,11 +51,14 @@ export interface DispatchSpec {
   /** Uniform words, bound at binding n (the shader declares the matching struct). */
   readonly params?: Uint32Array;
   readonly groups: readonly [number, number, number];
+  readonly epilogue?: Epilogue;
 }
 
 export interface EngineCounters {
   dispatches: number;
   submits: number;
+  /** Compute passes begun: a clear or a copy between dispatches ends one. */
+  passes: number;
   pipelines: number;
   clears: number;
   copies: number;
@@ -48,6 +66,9 @@ export interface EngineCounters {
   reads: number;
   bytesRead: number;
   bytesUploaded: number;
+  /** Storage buffers held now (by tensors and by kernels' scratch) and their pooled bytes: gauges, not counts. */
+  liveBuffers: number;
+  liveBytes: number;
 }
 
 export interface EngineOptions {
@@ -83,6 +104,7 @@ export class Engine {
   readonly counters: EngineCounters = {
     dispatches: 0,
     submits: 0,
+    passes: 0,
     pipelines: 0,
     clears: 0,
     copies: 0,
@@ -90,6 +112,8 @@ export class Engine {
     reads: 0,
     bytesRead: 0,
     bytesUploaded: 0,
+    liveBuffers: 0,
+    liveBytes: 0,
   };
   /** Id of the batch being recorded; a buffer with lastUse === batchId is used by unsubmitted commands. */
   batchId = 0;
@@ -110,6 +134,10 @@ export class Engine {
   private batchUploads: PooledBuffer[] = [];
   /** Buffers trimmed from a pool while the batch still uses them: destroyed after submit. */
   private toDestroy: GPUBuffer[] = [];
+  /** A dispatch with an epilogue, not recorded yet: the next command records it first. */
+  private held: DispatchSpec | null = null;
+  /** Whether dispatches with an epilogue are held back for an activation to fold into. */
+  foldEpilogues = true;
   /** Called with each dispatch's kernel key (tests and profiling use it to see which variants ran). */
   onDispatch: ((key: string) => void) | null = null;
   private profiler: Profiler | null = null;
@@ -196,11 +224,16 @@ export class Engine {
         `webgpu: a tensor of ${bytes} bytes exceeds this adapter's largest storage buffer (${max} bytes: maxStorageBufferBindingSize / maxBufferSize)`,
       );
     }
-    return this.storagePool.acquire(bytes);
+    const b = this.storagePool.acquire(bytes);
+    this.counters.liveBuffers++;
+    this.counters.liveBytes += b.size;
+    return b;
   }
 
   release(b: PooledBuffer): void {
     if (this.disposed) return;
+    this.counters.liveBuffers--;
+    this.counters.liveBytes -= b.size;
     this.storagePool.release(b);
   }
 
@@ -241,6 +274,7 @@ export class Engine {
   /** Zero-fills the first `bytes` of a buffer (in order with the recorded commands). */
   clear(b: PooledBuffer, bytes: number): void {
     this.check();
+    this.recordHeld();
     const size = Math.min(b.size, Math.ceil(bytes / 4) * 4);
     if (size === 0) return;
     this.outsidePass().clearBuffer(b.buffer, 0, size);
@@ -251,6 +285,7 @@ export class Engine {
   /** Buffer-to-buffer copy, recorded in order. */
   copy(src: PooledBuffer, srcOffset: number, dst: PooledBuffer, dstOffset: number, bytes: number): void {
     this.check();
+    this.recordHeld();
     if (bytes === 0) return;
     this.outsidePass().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
     src.lastUse = this.batchId;
@@ -265,6 +300,7 @@ export class Engine {
    */
   write(b: PooledBuffer, data: ArrayBufferView): void {
     this.check();
+    this.recordHeld();
     const bytes = data.byteLength;
     if (bytes === 0) return;
     this.counters.uploads++;
@@ -326,9 +362,10 @@ export class Engine {
     return p;
   }
 
-  /** Records one compute dispatch. */
+  /** Records one compute dispatch (a dispatch with an epilogue is held back until the next command). */
   dispatch(spec: DispatchSpec): void {
     this.check();
+    this.recordHeld();
     const [gx, gy, gz] = spec.groups;
     if (gx === 0 || gy === 0 || gz === 0) return;
     const max = this.limits.maxComputeWorkgroupsPerDimension;
@@ -337,6 +374,40 @@ export class Engine {
         `webgpu: dispatch of ${gx}x${gy}x${gz} workgroups exceeds the limit ${max} (${spec.key})`,
       );
     }
+    if (spec.epilogue && this.foldEpilogues) {
+      // its buffers count as used by this batch from now on: the pool defers destroying them and
+      // uploads into them go through a staging copy recorded after it
+      this.ensureEncoder();
+      for (const b of spec.buffers) b.buf.lastUse = this.batchId;
+      this.held = spec;
+      return;
+    }
+    this.record(spec);
+  }
+
+  /** Records the held dispatch, if any. */
+  private recordHeld(): void {
+    const h = this.held;
+    if (h === null) return;
+    this.held = null;
+    this.record(h);
+  }
+
+  /**
+   * relu(x) into `out` as the epilogue of the held dispatch, when that dispatch writes all of x (and
+   * nothing was recorded since): one dispatch instead of two. False when the caller must run relu.
+   */
+  foldRelu(x: GPUStorage, out: GPUStorage): boolean {
+    const h = this.held;
+    if (h?.epilogue === undefined || h.epilogue.output !== x.buf) return false;
+    this.held = null;
+    if (h.epilogue.relu(out === x ? null : out)) return true;
+    this.record(h);
+    return false;
+  }
+
+  private record(spec: DispatchSpec): void {
+    const [gx, gy, gz] = spec.groups;
     if (this.profiler && this.profiler.keys.length >= this.profiler.capacity) this.flush();
     const p = this.pipelineFor(spec);
     let uniformOffset = 0;
@@ -367,6 +438,7 @@ export class Engine {
       this.endPass();
       const i = prof.keys.length;
       prof.keys.push(spec.key);
+      this.counters.passes++;
       this.pass = this.ensureEncoder().beginComputePass({
         timestampWrites: {
           querySet: prof.querySet,
@@ -374,7 +446,10 @@ export class Engine {
           endOfPassWriteIndex: 2 * i + 1,
         },
       });
-    } else if (this.pass === null) this.pass = this.encoder!.beginComputePass();
+    } else if (this.pass === null) {
+      this.pass = this.encoder!.beginComputePass();
+      this.counters.passes++;
+    }
     this.pass.setPipeline(p.pipeline);
     this.pass.setBindGroup(0, group);
     this.pass.dispatchWorkgroups(gx, gy, gz);
@@ -387,7 +462,9 @@ export class Engine {
 
   /** Submits everything recorded so far (a no-op when nothing is pending). */
   flush(): void {
-    if (this.encoder === null || this.disposed) return;
+    if (this.disposed) return;
+    this.recordHeld();
+    if (this.encoder === null) return;
     this.endPass();
     const prof = this.profiler;
     let timestamps: { keys: string[]; read: GPUBuffer } | null = null;

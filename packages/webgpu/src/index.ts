@@ -12,7 +12,7 @@ import { acquireDevice, type DeviceHandle, type WebGPUInfo, type WebGPUOptions }
 import { Engine, type EngineCounters } from './engine.js';
 import type { PoolStats } from './pool.js';
 
-export { WebGPUBackend } from './backend.js';
+export { FUSED_KERNELS, WebGPUBackend } from './backend.js';
 export type { AdapterDescription, WebGPUInfo, WebGPUOptions } from './device.js';
 export { NoAdapterError } from './device.js';
 export type { EngineCounters } from './engine.js';
@@ -77,9 +77,21 @@ export async function synchronize(): Promise<void> {
   if (state) await state.engine.sync();
 }
 
-/** Dispatch/submit/upload/read counters since the start (for benchmarks: per-step deltas). */
+/**
+ * Dispatch/submit/pass/upload/read counters since the start (for benchmarks: per-step deltas), and
+ * the storage buffers held now (liveBuffers, liveBytes).
+ */
 export function webgpuCounters(): EngineCounters {
   return { ...current('webgpuCounters').engine.counters };
+}
+
+/**
+ * Turns this package's fused kernels (FUSED_KERNELS: optimizer updates, cross-entropy, the matmul
+ * bias epilogue) off or back on. Off, the ops compose primitive kernels as on a backend without
+ * them: the same results in more dispatches (for before/after measurements and debugging).
+ */
+export function setFusedKernels(enabled: boolean): void {
+  current('setFusedKernels').backend.setFusedKernels(enabled);
 }
 
 /** Buffer pool statistics. */

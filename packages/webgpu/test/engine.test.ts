@@ -1,7 +1,13 @@
 /** The engine: buffer pool, lazy zeroing, batching into one submit, counters, reads of views, memory. */
 import * as torch from '@torchlet/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { disposeWebGPU, webgpuCounters, webgpuEngine, webgpuPoolStats } from '../src/index.js';
+import {
+  disposeWebGPU,
+  setFusedKernels,
+  webgpuCounters,
+  webgpuEngine,
+  webgpuPoolStats,
+} from '../src/index.js';
 import { sizeClass } from '../src/pool.js';
 import { gpu } from './probe.js';
 
@@ -90,6 +96,50 @@ describe.skipIf(!gpu.ok)('engine', () => {
     expect(c2.reads - c1.reads).toBe(1);
   });
 
+  it('counts compute passes (a clear or a copy ends one) and the storage buffers held', async () => {
+    const a = torch.rand([64], dev);
+    const used = torch.rand([64], dev);
+    await a.data();
+    const c0 = webgpuCounters();
+    const b = a.mul(2).add(1); // two dispatches, one pass
+    const c1 = webgpuCounters();
+    expect(c1.passes - c0.passes).toBe(1);
+    expect(c1.liveBuffers - c0.liveBuffers).toBe(2); // a.mul(2) and its sum with 1
+    used.dispose(); // its buffer goes back to the pool, to be handed out (and cleared) again
+    const z = torch.zeros([64], dev);
+    z.add_(1); // its lazy clear comes before the dispatch, outside the pass: a second pass
+    const c2 = webgpuCounters();
+    expect(c2.clears - c1.clears).toBe(1);
+    expect(c2.passes - c1.passes).toBe(1);
+    const bytes = c2.liveBytes;
+    torch.dispose(b, z);
+    const c3 = webgpuCounters();
+    expect(c3.liveBuffers).toBe(c2.liveBuffers - 2);
+    expect(c3.liveBytes).toBe(bytes - 2 * 256);
+    await a.data();
+  });
+
+  it('setFusedKernels(false) makes the ops compose primitives: the same values in more dispatches', async () => {
+    const x = torch.rand([8, 5], dev);
+    const w = torch.rand([3, 5], dev);
+    const bias = torch.rand([3], dev);
+    const run = async () => {
+      const c0 = webgpuCounters();
+      const v = [...(await torch.addmm(bias, x, w.t()).data())];
+      // a dispatch is counted when it is recorded (one that an epilogue may fold into, later)
+      return { n: webgpuCounters().dispatches - c0.dispatches, v };
+    };
+    const fused = await run();
+    setFusedKernels(false);
+    try {
+      const plain = await run();
+      expect(plain.n).toBe(fused.n + 1); // the bias added by its own kernel
+      expect(plain.v).toEqual(fused.v);
+    } finally {
+      setFusedKernels(true);
+    }
+  });
+
   it('submits on its own after many dispatches', async () => {
     const c0 = webgpuCounters();
     const x = torch.ones([16], dev);
@@ -155,7 +205,7 @@ describe.skipIf(!gpu.ok)('engine', () => {
     const engine = webgpuEngine();
     const a = torch.rand([40, 30], dev);
     const started = engine.startProfile();
-    await a.matmul(a.t()).relu().sum().item();
+    await a.matmul(a.t()).abs().sum().item();
     const profile = await engine.stopProfile();
     if (!engine.device.features.has('timestamp-query')) {
       expect(started).toBe(false);

@@ -78,4 +78,53 @@ describe.skipIf(!gpu.ok)('matmul kernels against the CPU', () => {
     const g = a.to('webgpu');
     await expectClose(torch.mm(g, g.t()), torch.mm(a, a.t()), tol(40), tol(40));
   });
+
+  describe('addmm: the bias added in the epilogue (nn.Linear), one dispatch', () => {
+    /** [name, M, K, N, bias shape, the kernels that must run] */
+    const cases: [string, number, number, number, number[], RegExp][] = [
+      ['tiled, bias [N]', 70, 45, 90, [90], /^matmul\|b0b1b2\|biasb3\|gemm[^\n]*$/],
+      ['thin, bias [M, N]', 16, 84, 10, [16, 10], /^matmul\|b0b1b2\|biasb3\|gemv[^\n]*$/],
+      ['thin, bias [1, N]', 3, 40, 7, [1, 7], /^matmul\|b0b1b2\|biasb3\|gemv[^\n]*$/],
+      [
+        'split-K: the bias after the partial sums',
+        40,
+        4096,
+        36,
+        [36],
+        /gemm[\s\S]*reduce\|sum[\s\S]*ew\|add/,
+      ],
+    ];
+    for (const [name, M, K, N, bshape, variant] of cases) {
+      it(`${name}: ${M}x${K} @ ${K}x${N}`, async () => {
+        const x = randomCpu([M, K], 1);
+        const w = randomCpu([N, K], 2);
+        const bias = randomCpu(bshape, 3);
+        const keys = await kernelsOf(() =>
+          expectClose(
+            torch.addmm(bias.to('webgpu'), x.to('webgpu'), w.to('webgpu').t()),
+            torch.addmm(bias, x, w.t()),
+            tol(K),
+            tol(K),
+          ),
+        );
+        expect(keys.filter((k) => !k.startsWith('copy')).join('\n')).toMatch(variant);
+      });
+    }
+
+    it('alpha or beta other than 1, and a bias sharing the input storage, compose as before', async () => {
+      const x = randomCpu([12, 12], 4);
+      const bias = randomCpu([12], 5);
+      const g = x.to('webgpu');
+      await expectClose(
+        torch.addmm(bias.to('webgpu'), g, g, { alpha: 0.5, beta: 2 }),
+        torch.addmm(bias, x, x, { alpha: 0.5, beta: 2 }),
+        tol(12),
+        tol(12),
+      );
+      const keys = await kernelsOf(() =>
+        expectClose(torch.addmm(g, g, g.t()), torch.addmm(x, x, x.t()), tol(12), tol(12)),
+      );
+      expect(keys.join('\n')).toMatch(/ew\|add/);
+    });
+  });
 });

@@ -127,6 +127,8 @@ async function train(
   });
 
   const logEvery = Math.max(1, Math.round(stepsPerEpoch / 20));
+  // every read of a GPU value waits for the device: there, read the steps' metrics in batches
+  const readEvery = device.device === 'cpu' ? 1 : 16;
   const samplesPerEpoch = trainSplit.dataset.length;
   let last: EvalResult | null = null;
   let saved = false;
@@ -145,6 +147,7 @@ async function train(
           outputsLogProbs: entry.outputsLogProbs,
           stepsPerEpoch,
           logEvery,
+          readEvery,
           stopRequested: () => stop.stop,
           onProgress: (p, rate) => reporter.progress(p.seen, p.lossSum / p.seen, p.correct / p.seen, rate),
           onStepLog: record,

@@ -30,4 +30,12 @@ for (const [op, entry] of Object.entries(elementwise)) {
 }
 
 /** The fused optimizer updates write parameters outside the graph, as optimizers do under noGrad. */
-export const nonDifferentiableInplace = ['logicalNot_', 'isnan_', 'isinf_', 'sgdStep_', 'adamStep_'];
+export const nonDifferentiableInplace = [
+  'logicalNot_',
+  'isnan_',
+  'isinf_',
+  'sgdStep_',
+  'adamStep_',
+  'sgdSteps_',
+  'adamSteps_',
+];

@@ -1,5 +1,6 @@
 import { noGrad } from '@torchlet/autograd';
 import { ShapeError, type Tensor } from '@torchlet/tensor';
+import { batchNormTrainOp, fusedBatchNorm } from './batchnorm-op.js';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -38,6 +39,13 @@ export function batchNorm(
       throw new ShapeError(
         `batchNorm: expected more than 1 value per channel when training, got input size [${x.shape.join(', ')}]`,
       );
+    const weight = opts.weight ?? null;
+    const bias = opts.bias ?? null;
+    if (fusedBatchNorm(x, [runningMean, runningVar, weight, bias], momentum)) {
+      const running: [Tensor, Tensor] | null =
+        training && runningMean && runningVar ? [runningMean, runningVar] : null;
+      return batchNormTrainOp(x, running, weight, bias, eps, momentum as number);
+    }
     mean = x.mean(dims, true);
     variance = x.sub(mean).square().mean(dims, true);
     if (training && runningMean && runningVar) {

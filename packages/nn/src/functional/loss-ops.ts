@@ -62,15 +62,26 @@ registerOp('nllLoss', (inputs, attrs) => {
   return losses.sum().div(w.sum());
 });
 
+/** NLL's gradient w.r.t. logp[i, idx[i]] (coeff; zero elsewhere) for the incoming gradient g. */
+export function nllBackwardCoefficients(
+  logp: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  g: Tensor,
+  attrs: Record<string, unknown>,
+): { idx: Tensor; coeff: Tensor } {
+  const { reduction, ignoreIndex } = attrs as unknown as NllAttrs;
+  const { idx, w } = targetWeights(logp, target, weight, ignoreIndex);
+  let coeff = w.neg();
+  if (reduction === 'mean') coeff = coeff.div(w.sum());
+  return { idx, coeff: coeff.mul(g) };
+}
+
 registerDerivative('nllLoss', {
   name: 'NllLossBackward0',
   save: { inputs: true },
   backward: ({ g, inputs: [logp, target, weight], attrs }) => {
-    const { reduction, ignoreIndex } = attrs as unknown as NllAttrs;
-    const { idx, w } = targetWeights(logp, target, weight ?? null, ignoreIndex);
-    let coeff = w.neg();
-    if (reduction === 'mean') coeff = coeff.div(w.sum());
-    coeff = coeff.mul(g);
+    const { idx, coeff } = nllBackwardCoefficients(logp, target, weight ?? null, g, attrs);
     const grad = torch.zeros(logp.shape as number[], { dtype: logp.dtype, device: logp.device });
     return [grad.scatterAdd(1, idx.unsqueeze(1), coeff.unsqueeze(1)), null, null];
   },

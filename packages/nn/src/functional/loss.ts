@@ -1,4 +1,5 @@
 import { DTypeError, IndexError, ShapeError, type Tensor, ValueError } from '@torchlet/tensor';
+import { crossEntropyOp, fusedCrossEntropy } from './cross-entropy-op.js';
 import { mseLossOp, nllLossOp } from './loss-ops.js';
 import { checkReduction, type Reduction } from './reduction.js';
 
@@ -68,6 +69,21 @@ function nll(op: string, input: Tensor, target: Tensor, opts: NllLossOptions): T
   }
 }
 
+/**
+ * Targets outside [0, C) that are not ignoreIndex, on backends that can read them synchronously (the
+ * CPU): the error the composition's class lookup gives. Elsewhere the fused kernel gives NaN.
+ */
+function checkClassRange(op: string, C: number, target: Tensor, ignoreIndex: number): void {
+  if (!target.storage.backend.readSync) return;
+  const t = target.dataSync();
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] !== ignoreIndex && (t[i] < 0 || t[i] >= C))
+      throw new IndexError(
+        `${op}: target out of bounds: expected class indices in [0, ${C - 1}] or ignoreIndex ${ignoreIndex} (index ${t[i]} is out of bounds for dimension with size ${C})`,
+      );
+  }
+}
+
 export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
@@ -81,10 +97,16 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1))
     throw new ValueError(`crossEntropy: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`);
+  const weight = opts.weight ?? null;
+  if (!target.isFloatingPoint() && fusedCrossEntropy(input, target, weight, eps)) {
+    checkClassTarget('crossEntropy', input, target);
+    const ignoreIndex = opts.ignoreIndex ?? -100;
+    checkClassRange('crossEntropy', input.shape[1], target, ignoreIndex);
+    return crossEntropyOp(input, target, weight, reduction, ignoreIndex);
+  }
   const classDim = input.dim() === 1 ? 0 : 1;
   const logp = input.logSoftmax(classDim);
   const C = input.shape[classDim];
-  const weight = opts.weight ?? null;
   const wShape = input.shape.map((s, d) => (d === classDim ? s : 1));
   if (target.isFloatingPoint()) {
     sameShape('crossEntropy', input, target);

@@ -11,6 +11,7 @@ import {
   whereKernel,
 } from './elementwise.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
+import { crossEntropyBackwardKernel, crossEntropyKernel } from './loss.js';
 import { matmulKernel } from './matmul.js';
 import { adamStepKernel, sgdStepKernel } from './optim.js';
 import {
@@ -110,6 +111,8 @@ class CpuBackend implements Backend {
   thresholdBackward = thresholdBackwardKernel;
   sgdStep = sgdStepKernel;
   adamStep = adamStepKernel;
+  crossEntropy = crossEntropyKernel;
+  crossEntropyBackward = crossEntropyBackwardKernel;
 }
 
 export const cpuBackend: Backend = new CpuBackend();

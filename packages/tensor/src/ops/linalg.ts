@@ -5,7 +5,7 @@ import { broadcastShapes, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { binary } from './elementwise.js';
 import { sum } from './reduce.js';
-import { backendOf, empty, emptyOut, sameDevice } from './util.js';
+import { backendOf, broadcastView, empty, emptyOut, sameDevice } from './util.js';
 import { expand, reshape, squeeze, unsqueeze } from './views.js';
 
 function dimsStr(shape: readonly number[]): string {
@@ -33,6 +33,10 @@ function batched(t: Tensor, batch: readonly number[]): Tensor {
   return reshape(full.contiguous(), [B, r, c]);
 }
 
+/** A [rows, cols] matrix as the [1, rows, cols] batch the Backend's matmul takes. */
+const view3 = (t: Tensor) =>
+  new Tensor(t.storage, [1, t.shape[0], t.shape[1]], [0, t.strides[0], t.strides[1]], t.offset);
+
 registerOp('matmul', (inputs) => {
   const [a, b] = inputs;
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
@@ -49,8 +53,6 @@ registerOp('matmul', (inputs) => {
 registerOp('mm', (inputs) => {
   const [a, b] = inputs;
   const out = (a.shape[1] > 0 ? emptyOut : empty)([a.shape[0], b.shape[1]], a.dtype, a.device);
-  const view3 = (t: Tensor) =>
-    new Tensor(t.storage, [1, t.shape[0], t.shape[1]], [0, t.strides[0], t.strides[1]], t.offset);
   backendOf(a).matmul(view3(a), view3(b), view3(out));
   return out;
 });
@@ -129,8 +131,17 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 registerOp('addmm', (inputs, attrs) => {
   const [input, m1, m2] = inputs;
   const { beta, alpha } = attrs as { beta: number; alpha: number };
+  const be = backendOf(m1);
+  const [M, K] = m1.shape;
+  const N = m2.shape[1];
+  if (be.matmulBias && alpha === 1 && beta === 1 && K > 0 && input.dtype === m1.dtype) {
+    // nn.Linear's case: the bias added in the product's epilogue, one kernel
+    const out = emptyOut([M, N], m1.dtype, m1.device);
+    const bias = broadcastView(input, [1, M, N]);
+    be.matmulBias(view3(m1), view3(m2), bias, view3(out));
+    return out;
+  }
   const prod = dispatch('mm', [m1, m2]) as Tensor;
-  const be = backendOf(prod);
   if (alpha !== 1) be.binary('mul', prod, alpha, prod);
   if (beta !== 0) {
     const bias = expand(input, prod.shape);

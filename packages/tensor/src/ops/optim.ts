@@ -1,11 +1,13 @@
 /**
  * Fused in-place optimizer updates: one op (one kernel where the backend has one) per parameter for
- * the update rules of @torchlet/optim's SGD and Adam/AdamW, instead of 4-15 single ops. The result is
+ * the update rules of @torchlet/optim's SGD and Adam/AdamW, instead of 4-15 single ops; and their
+ * multi-tensor forms (sgdSteps_ / adamSteps_: one op for a list of parameters, which a GPU backend
+ * runs in a few dispatches). The result is
  * the same to the bit: backends reproduce the sequence of single ops, rounding every intermediate
  * to the parameter's dtype (tensor-scalar arithmetic in double, as the binary kernels do). Backends
  * without the kernels, and non-contiguous operands, run that sequence itself.
  */
-import type { AdamStepConsts, SgdStepConsts } from '../backend.js';
+import type { AdamStepConsts, AdamStepItem, SgdStepConsts, SgdStepItem } from '../backend.js';
 import { dispatch, registerOp } from '../dispatcher.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
@@ -52,11 +54,19 @@ function checkOperands(op: string, p: Tensor, others: (Tensor | null)[]): void {
 
 /** The kernel path: every operand contiguous and no two sharing storage. */
 function fusable(ts: Tensor[]): boolean {
-  for (let i = 0; i < ts.length; i++) {
-    if (!ts[i].isContiguous()) return false;
-    for (let j = 0; j < i; j++) if (ts[i].storage === ts[j].storage) return false;
+  const seen = new Set<unknown>();
+  for (const t of ts) {
+    if (!t.isContiguous() || seen.has(t.storage)) return false;
+    seen.add(t.storage);
   }
   return true;
+}
+
+/** Splits the flat input list of a multi-tensor op into its per-parameter operand lists. */
+function chunks(inputs: Tensor[], arity: number): Tensor[][] {
+  const out: Tensor[][] = [];
+  for (let i = 0; i < inputs.length; i += arity) out.push(inputs.slice(i, i + arity));
+  return out;
 }
 
 export function sgdConsts(o: SgdStepOptions): SgdStepConsts {
@@ -96,16 +106,36 @@ function sgdSequence(p: Tensor, g: Tensor, buf: Tensor | null, c: SgdStepConsts)
   else p.sub_(s);
 }
 
-registerOp('sgdStep_', (inputs, attrs) => {
-  const [p, g, buf = null] = inputs;
-  const c = attrs.consts as SgdStepConsts;
+function sgdOne(operands: Tensor[], c: SgdStepConsts): void {
+  const [p, g, buf = null] = operands;
   const be = backendOf(p);
-  if (be.sgdStep && fusable(buf ? [p, g, buf] : [p, g])) {
+  if (be.sgdStep && fusable(operands)) {
     be.sgdStep(p, g, buf, c);
     bumpVersion(p);
     if (buf) bumpVersion(buf);
   } else sgdSequence(p, g, buf, c);
-  return p;
+}
+
+registerOp('sgdStep_', (inputs, attrs) => {
+  sgdOne(inputs, attrs.consts as SgdStepConsts);
+  return inputs[0];
+});
+
+registerOp('sgdSteps_', (inputs, attrs) => {
+  const c = attrs.consts as SgdStepConsts;
+  const items = chunks(inputs, attrs.arity as number);
+  const be = backendOf(inputs[0]);
+  if (be.sgdSteps && fusable(inputs)) {
+    be.sgdSteps(
+      items.map(([p, g, buf = null]): SgdStepItem => ({ p, g, buf })),
+      c,
+    );
+    for (const [p, , buf] of items) {
+      bumpVersion(p);
+      if (buf) bumpVersion(buf);
+    }
+  } else for (const item of items) sgdOne(item, c);
+  return inputs[0];
 });
 
 /**
@@ -117,6 +147,34 @@ export function sgdStep_(p: Tensor, g: Tensor, buf: Tensor | null, o: SgdStepOpt
   const c = sgdConsts(o);
   if (c.momentum !== 0 && !buf) throw new ValueError('sgdStep_: momentum needs a momentum buffer');
   return dispatch('sgdStep_', c.momentum !== 0 && buf ? [p, g, buf] : [p, g], { consts: c });
+}
+
+/**
+ * In place: sgdStep_ of every params[i] with grads[i] (and bufs[i]), one op for the list (PyTorch's
+ * foreach form): backends with a multi-tensor kernel update several parameters per dispatch.
+ */
+export function sgdSteps_(
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  bufs: readonly Tensor[] | null,
+  o: SgdStepOptions,
+): void {
+  if (grads.length !== params.length || (bufs && bufs.length !== params.length))
+    throw new ValueError(
+      `sgdSteps_: expected as many gradients${bufs ? ' and buffers' : ''} as parameters (${params.length})`,
+    );
+  const c = sgdConsts(o);
+  if (c.momentum !== 0 && !bufs) throw new ValueError('sgdSteps_: momentum needs momentum buffers');
+  if (params.length === 0) return;
+  const withBuf = c.momentum !== 0 && bufs !== null;
+  const inputs: Tensor[] = [];
+  params.forEach((p, i) => {
+    if (p.storage.backend !== params[0].storage.backend) sameDevice('sgdSteps_', params[0], p);
+    checkOperands('sgdSteps_', p, [grads[i], withBuf ? bufs[i] : null]);
+    inputs.push(p, grads[i]);
+    if (withBuf) inputs.push(bufs[i]);
+  });
+  dispatch('sgdSteps_', inputs, { consts: c, arity: withBuf ? 3 : 2 });
 }
 
 export function adamConsts(o: AdamStepOptions): AdamStepConsts {
@@ -176,15 +234,32 @@ function adamSequence(
   p.sub_(update);
 }
 
-registerOp('adamStep_', (inputs, attrs) => {
-  const [p, g, m, v, vmax = null] = inputs;
-  const c = attrs.consts as AdamStepConsts;
+function adamOne(operands: Tensor[], c: AdamStepConsts): void {
+  const [p, g, m, v, vmax = null] = operands;
   const be = backendOf(p);
-  if (be.adamStep && fusable(vmax ? [p, g, m, v, vmax] : [p, g, m, v])) {
+  if (be.adamStep && fusable(operands)) {
     be.adamStep(p, g, m, v, vmax, c);
     for (const t of [p, m, v, vmax]) if (t) bumpVersion(t);
   } else adamSequence(p, g, m, v, vmax, c);
-  return p;
+}
+
+registerOp('adamStep_', (inputs, attrs) => {
+  adamOne(inputs, attrs.consts as AdamStepConsts);
+  return inputs[0];
+});
+
+registerOp('adamSteps_', (inputs, attrs) => {
+  const c = attrs.consts as AdamStepConsts;
+  const items = chunks(inputs, attrs.arity as number);
+  const be = backendOf(inputs[0]);
+  if (be.adamSteps && fusable(inputs)) {
+    be.adamSteps(
+      items.map(([p, g, m, v, vmax = null]): AdamStepItem => ({ p, g, m, v, vmax })),
+      c,
+    );
+    for (const item of items) for (const t of [item[0], ...item.slice(2)]) bumpVersion(t);
+  } else for (const item of items) adamOne(item, c);
+  return inputs[0];
 });
 
 /**
@@ -201,4 +276,31 @@ export function adamStep_(
 ): Tensor {
   checkOperands('adamStep_', p, [g, m, v, vmax]);
   return dispatch('adamStep_', vmax ? [p, g, m, v, vmax] : [p, g, m, v], { consts: adamConsts(o) });
+}
+
+/**
+ * In place: adamStep_ of every params[i] with grads[i], moments ms[i], vs[i] (and vmaxs[i] with
+ * AMSGrad), all at the same step count: one op for the list (PyTorch's foreach form).
+ */
+export function adamSteps_(
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  ms: readonly Tensor[],
+  vs: readonly Tensor[],
+  vmaxs: readonly Tensor[] | null,
+  o: AdamStepOptions,
+): void {
+  const n = params.length;
+  if (grads.length !== n || ms.length !== n || vs.length !== n || (vmaxs && vmaxs.length !== n))
+    throw new ValueError(`adamSteps_: expected as many gradients and moments as parameters (${n})`);
+  if (n === 0) return;
+  const inputs: Tensor[] = [];
+  params.forEach((p, i) => {
+    const vmax = vmaxs ? vmaxs[i] : null;
+    if (p.storage.backend !== params[0].storage.backend) sameDevice('adamSteps_', params[0], p);
+    checkOperands('adamSteps_', p, [grads[i], ms[i], vs[i], vmax]);
+    inputs.push(p, grads[i], ms[i], vs[i]);
+    if (vmax) inputs.push(vmax);
+  });
+  dispatch('adamSteps_', inputs, { consts: adamConsts(o), arity: vmaxs ? 5 : 4 });
 }

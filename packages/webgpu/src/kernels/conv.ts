@@ -12,6 +12,7 @@
 import type { Conv2dParams, TensorView } from '@torchlet/tensor';
 import type { Engine } from '../engine.js';
 import { type GPUStorage, gpuStorage, releaseScratch, scratch } from '../storage.js';
+import { epilogueStores, type ReluOut } from './epilogue.js';
 import { gemvSplits, plan, runGemm, runGemv, type TileLayout } from './gemm.js';
 import { Launch } from './launch.js';
 import { sumPartials } from './reduce.js';
@@ -146,6 +147,7 @@ export function conv2dKernel(
   bias: TensorView | null,
   out: TensorView,
   p: Conv2dParams,
+  relu?: ReluOut,
 ): void {
   gpuStorage(out);
   elemOf('conv2d', x.dtype);
@@ -177,6 +179,7 @@ export function conv2dKernel(
   const bb = bias ? l.bind(bias, 'read') : null;
   const partial = split ? scratch(engine, x.dtype, sp.splits * out.storage.length) : null;
   const ob = partial ? l.bind(partial, 'full') : l.bind(out, coversStorage(out) ? 'full' : 'write');
+  const rb = relu !== undefined && relu !== 'inplace' ? l.bind(relu, 'full') : null;
   const geo = geometryFns(l, g, p);
   const P = l.params;
   const [ix, iw, ib, io, iTotal, iK] = [
@@ -214,12 +217,24 @@ fn storeC(z: u32, split: u32, m: u32, pix: u32, v: f32) {
   let o = z * u32(cOg()) + m;
   var r = v;
   ${bb ? `if (split == 0u) { r = r + ${bb}[${pu(ib)} + o]; }` : ''}
-  ${ob}[${pu(io)} + ${splitOut ? `split * ${pu(iTotal)} + ` : ''}(n * u32(cO()) + o) * ohw + q] = r;
+  let at = ${pu(io)} + ${splitOut ? `split * ${pu(iTotal)} + ` : ''}(n * u32(cO()) + o) * ohw + q;
+  ${epilogueStores(ob, rb, relu)}
 }`;
+  // the whole output in one pass: a relu that follows may fold into the store (Engine.foldRelu)
+  if (relu === undefined && !partial && coversStorage(out)) {
+    l.epilogue = {
+      output: gpuStorage(out).buf,
+      relu: (reluOut) => {
+        if ([x, w, out, bias].some((v) => v !== null && gpuStorage(v).freed)) return false;
+        conv2dKernel(engine, x, w, bias, out, p, reluOut ?? 'inplace');
+        return true;
+      },
+    };
+  }
   run(
     engine,
     l,
-    `conv2d|${bb ? 'bias' : ''}|${split ? 'split' : ''}`,
+    `conv2d|${bb ? 'bias' : ''}|${split ? 'split' : ''}${relu === undefined ? '' : rb ? `|relu${rb}` : '|relu'}`,
     { M, Ng, K, groups: p.groups, la, lb: 'r', fns, prepA: false, prepB: true },
     sp,
   );

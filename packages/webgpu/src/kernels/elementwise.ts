@@ -262,6 +262,16 @@ export function unaryKernel(
   params: readonly number[] = [],
 ): void {
   gpuStorage(out);
+  // relu of a whole product just recorded: applied in the product's epilogue (matmul, conv2d)
+  if (
+    op === 'relu' &&
+    x.dtype === 'float32' &&
+    out.dtype === 'float32' &&
+    coversStorage(x) &&
+    coversStorage(out) &&
+    engine.foldRelu(gpuStorage(x), gpuStorage(out))
+  )
+    return;
   const p = [params[0] ?? 0, params[1] ?? 0];
   const intDef = UNARY_I32[op];
   const intParams = op !== 'clamp' || p.every((v) => Number.isInteger(v) || !Number.isFinite(v));

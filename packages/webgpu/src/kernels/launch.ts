@@ -1,5 +1,5 @@
 import type { TensorView } from '@torchlet/tensor';
-import type { Engine } from '../engine.js';
+import type { Engine, Epilogue } from '../engine.js';
 import { GPUStorage, gpuStorage } from '../storage.js';
 import { type BindingDecl, elemOf, Params } from './wgsl.js';
 
@@ -10,6 +10,8 @@ import { type BindingDecl, elemOf, Params } from './wgsl.js';
  */
 export class Launch {
   readonly params = new Params();
+  /** Set by kernels whose dispatch writes a whole output an activation may fold into. */
+  epilogue: Epilogue | undefined = undefined;
   private readonly entries: { s: GPUStorage; read: boolean; write: boolean; full: boolean; elem: string }[] =
     [];
 
@@ -71,6 +73,7 @@ export class Launch {
       buffers: this.entries.map((e) => ({ buf: e.s.buf, write: e.write })),
       params: this.params.array(),
       groups,
+      epilogue: this.epilogue,
     });
   }
 }

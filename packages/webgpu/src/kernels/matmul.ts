@@ -2,11 +2,15 @@
  * Batched matmul out[z] = a[z] @ b[z] with any strides (stride 0 on broadcast batches): the tiled
  * GEMM with strided loaders, vec4 loads where an operand is contiguous along its tile direction and
  * aligned (row-major or transposed), and the simple one-thread-per-output kernel for thin products.
+ * An optional bias (addmm, nn.Linear) is added where the product is stored; with split-K it is added
+ * after the partial sums. A relu that follows (F.relu(linear(x))) folds into the store too: the
+ * dispatch offers the engine an epilogue (see Engine.foldRelu).
  */
 import type { TensorView } from '@torchlet/tensor';
 import type { Engine } from '../engine.js';
 import { gpuStorage, releaseScratch, scratch } from '../storage.js';
-import { fillKernel } from './elementwise.js';
+import { binaryKernel, fillKernel } from './elementwise.js';
+import { epilogueStores, type ReluOut } from './epilogue.js';
 import { gemvSplits, plan, runGemm, runGemv, type TileLayout } from './gemm.js';
 import { Launch } from './launch.js';
 import { sumPartials } from './reduce.js';
@@ -35,7 +39,14 @@ function layoutOf(
   return rowFast;
 }
 
-export function matmulKernel(engine: Engine, a: TensorView, b: TensorView, out: TensorView): void {
+export function matmulKernel(
+  engine: Engine,
+  a: TensorView,
+  b: TensorView,
+  out: TensorView,
+  bias: TensorView | null = null,
+  relu?: ReluOut,
+): void {
   gpuStorage(out);
   const [B, M, K] = a.shape;
   const N = b.shape[2];
@@ -63,6 +74,10 @@ export function matmulKernel(engine: Engine, a: TensorView, b: TensorView, out: 
   const bb = l.bind(b, 'read', lb.length === 2 ? `vec4<${T}>` : undefined);
   const partial = useSplit ? scratch(engine, a.dtype, splits * B * M * N) : null;
   const ob = partial ? l.bind(partial, 'full') : l.bind(out, coversStorage(out) ? 'full' : 'write');
+  // the bias view [1, M, N] (stride 0 along broadcast dims), added in the epilogue (but with split-K,
+  // or when it shares a storage with an operand that may be bound as vec4s)
+  const epilogue = bias !== null && !partial && bias.storage !== a.storage && bias.storage !== b.storage;
+  const bb2 = epilogue ? l.bind(bias, 'read') : null;
   const p = l.params;
   const [ia0, ia1, ia2, iaOff] = [p.u(a.strides[0]), p.u(a.strides[1]), p.u(a.strides[2]), p.u(a.offset)];
   const [ib0, ib1, ib2, ibOff] = [p.u(b.strides[0]), p.u(b.strides[1]), p.u(b.strides[2]), p.u(b.offset)];
@@ -70,6 +85,9 @@ export function matmulKernel(engine: Engine, a: TensorView, b: TensorView, out: 
   const iMN = p.u(M * N);
   const iN = p.u(N);
   const iBMN = p.u(B * M * N);
+  const [iBias0, iBiasM, iBiasN] = epilogue
+    ? [p.u(bias.offset), p.u(bias.strides[1]), p.u(bias.strides[2])]
+    : [0, 0, 0];
   const aIdx = (m: string, k: string) =>
     `${pu(iaOff)} + z * ${pu(ia0)} + ${m} * ${pu(ia1)} + ${k} * ${pu(ia2)}`;
   const bIdx = (k: string, n: string) =>
@@ -90,15 +108,30 @@ export function matmulKernel(engine: Engine, a: TensorView, b: TensorView, out: 
     fns.push(`fn loadA4(z: u32, m: u32, k: u32) -> vec4<${T}> { return ${ab}[(${aIdx('m', 'k')}) / 4u]; }`);
   if (lb.length === 2)
     fns.push(`fn loadB4(z: u32, k: u32, n: u32) -> vec4<${T}> { return ${bb}[(${bIdx('k', 'n')}) / 4u]; }`);
+  const biasTerm = epilogue ? ` + ${bb2}[${pu(iBias0)} + m * ${pu(iBiasM)} + n * ${pu(iBiasN)}]` : '';
+  const rb = relu !== undefined && relu !== 'inplace' ? l.bind(relu, 'full') : null;
+  const at = `${pu(iOut)} + split * ${pu(iBMN)} + z * ${pu(iMN)} + m * ${pu(iN)} + n`;
   fns.push(
-    `fn storeC(z: u32, split: u32, m: u32, n: u32, v: ${T}) { ${ob}[${pu(iOut)} + split * ${pu(iBMN)} + z * ${pu(iMN)} + m * ${pu(iN)} + n] = v; }`,
+    `fn storeC(z: u32, split: u32, m: u32, n: u32, v: ${T}) { let r = v${biasTerm}; let at = ${at}; ${epilogueStores(ob, rb, relu)} }`,
   );
   const hooks = { T: T as 'f32' | 'i32', a: la, b: lb, functions: fns.join('\n') } as const;
-  const key = `matmul|${ab}${bb}${ob}`;
+  const key = `matmul|${ab}${bb}${ob}${bb2 ? `|bias${bb2}` : ''}${relu === undefined ? '' : rb ? `|relu${rb}` : '|relu'}`;
+  // the whole output in one pass (f32, no split-K): a relu that follows may fold into the store
+  if (relu === undefined && T === 'f32' && !partial && (!bias || epilogue) && coversStorage(out)) {
+    l.epilogue = {
+      output: gpuStorage(out).buf,
+      relu: (reluOut) => {
+        if ([a, b, out, bias].some((v) => v !== null && gpuStorage(v).freed)) return false;
+        matmulKernel(engine, a, b, out, bias, reluOut ?? 'inplace');
+        return true;
+      },
+    };
+  }
   if (thin) runGemv(l, key, { M, N, K, batches: B, splits }, hooks);
   else runGemm(engine, l, key, cfg, { M, N, K, batches: B, splits: useSplit ? splits : 1 }, hooks);
   if (partial) {
     sumPartials(engine, partial, splits, B * M * N, out);
     releaseScratch(engine, partial);
   }
+  if (bias && !epilogue) binaryKernel(engine, 'add', out, bias, out);
 }
