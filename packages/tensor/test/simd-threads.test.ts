@@ -1,5 +1,5 @@
 /**
- * Convolutions and mid-size matrix products split over worker threads (src/cpu/simd/parallel.ts): every kernel family (direct wide,
+ * Convolutions and matrix products split over worker threads (src/cpu/simd/parallel.ts): every kernel family (direct wide,
  * direct channels-last, im2col + GEMM, grouped, pointwise) on tensors in the wasm heap and on staged
  * plain arrays gives the float64 reference's values, and exactly the same numbers on 1, 2 and 3
  * threads (work is split by samples, never by thread count; weight-gradient partial sums are added in
@@ -11,7 +11,7 @@ import type { Conv2dParams, TensorView } from '../src/backend.js';
 import { cpuBackend } from '../src/cpu/backend.js';
 import { getNumThreads, setNumThreads } from '../src/cpu/gemm/index.js';
 import { forceDirectConvPlan, SimdRuntime, setDirectConv, simdAvailable } from '../src/cpu/simd/index.js';
-import { splitRange } from '../src/cpu/simd/parallel.js';
+import { setParallelMinWork, splitRange } from '../src/cpu/simd/parallel.js';
 import * as torch from '../src/index.js';
 import {
   convGeometry,
@@ -22,8 +22,11 @@ import {
 } from './conv-reference.js';
 
 const threadsBefore = getNumThreads();
+// every job of these small shapes is split (the threshold keeps small jobs on one thread)
+const minWorkBefore = setParallelMinWork(0);
 afterAll(() => {
   setNumThreads(threadsBefore);
+  setParallelMinWork(minWorkBefore);
   setDirectConv('auto');
   forceDirectConvPlan(null, null);
 });

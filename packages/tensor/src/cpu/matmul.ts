@@ -61,8 +61,8 @@ function inPlace(
   const ct = addrOf(rt, o, oOff);
   if (at < 0 || bt < 0 || ct < 0) return false;
   const ldc = Math.max(N, 1);
-  const threads = rt.numThreads();
-  if (threads <= 1 || work < SPLIT_WORK) {
+  const threads = rt.threadsFor(work);
+  if (threads <= 1) {
     rt.sgemm.sgemm(+pa.trans, +pb.trans, M, N, K, at, pa.ld, bt, pb.ld, ct, ldc, 0, 1, rt.ws);
     return true;
   }
@@ -85,12 +85,9 @@ function inPlace(
   }
   const l = rt.layoutThreaded([], []);
   if (!l) return false;
-  rt.run(tasks, l);
+  rt.run(tasks, l, threads);
   return true;
 }
-
-/** Multiply-adds from which an in-place product is split over the SIMD threads (~10 us of work). */
-const SPLIT_WORK = 1 << 18;
 
 /** out[b] = a[b] @ b[b]; a: [B, M, K], b: [B, K, N] with any strides (0 on broadcast batches). */
 export function matmulKernel(a: TensorView, b: TensorView, out: TensorView): void {

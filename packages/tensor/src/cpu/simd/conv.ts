@@ -59,8 +59,8 @@ export function simdConv2d(
   // staged a round of samples at a time
   const xAt = addrOf(rt, X, x.offset);
   const yAt = addrOf(rt, Y, out.offset);
-  const threads = rt.numThreads();
-  const R = xAt >= 0 && yAt >= 0 ? g.N : Math.min(g.N, 4 * threads);
+  const threads = rt.threadsFor(g.N * g.O * g.P * g.K);
+  const R = xAt >= 0 && yAt >= 0 ? g.N : Math.min(g.N, 4 * rt.numThreads());
   const l = rt.layoutThreaded(
     [xAt < 0 ? 4 * R * CHW : 0, 4 * g.O * g.K, 4 * g.O, yAt < 0 ? 4 * R * OP : 0],
     [q.any ? 4 * g.C * q.HpWp : 0, g.pointwise ? 0 : 4 * g.K * g.P],
@@ -96,7 +96,7 @@ export function simdConv2d(
       }
       return task;
     });
-    rt.run(tasks, l);
+    rt.run(tasks, l, threads);
     if (yAt < 0) Y.set(F.subarray(py >> 2, (py >> 2) + rN * OP), out.offset + r0 * OP);
   }
   return true;
@@ -139,6 +139,7 @@ export function simdConv2dBackwardInput(
   const dyAt = addrOf(rt, DY, dy.offset);
   const dxAt = outAddr(rt, DX, dx.offset, g.N * CHW, true);
   const R = dyAt >= 0 && dxAt >= 0 ? chunks : Math.min(chunks, 2 * rt.numThreads());
+  const threads = rt.threadsFor(g.N * g.O * g.P * g.K);
   const plane = q.any ? g.C * q.HpWp : CHW;
   const l = rt.layoutThreaded(
     [dyAt < 0 ? 4 * R * S * OP : 0, 4 * g.O * g.K, dxAt < 0 ? 4 * R * S * CHW : 0],
@@ -201,7 +202,7 @@ export function simdConv2dBackwardInput(
       }
       tasks.push(task);
     }
-    rt.run(tasks, l);
+    rt.run(tasks, l, threads);
     if (dxAt < 0) DX.set(rt.f32.subarray(pdx >> 2, (pdx >> 2) + rN * CHW), dx.offset + r0 * CHW);
   }
   return true;
@@ -237,6 +238,7 @@ export function simdConv2dBackwardWeight(
   // (rounds of staged samples must not depend on the thread count: they set the accumulators' sums)
   const R = dyAt >= 0 && xAt >= 0 ? g.N : Math.min(g.N, STAGED_ROUND);
   const T = Math.min(BWW_TASKS, R);
+  const threads = rt.threadsFor(g.N * g.O * g.P * g.K);
   const l = rt.layoutThreaded(
     [dyAt < 0 ? 4 * R * OP : 0, xAt < 0 ? 4 * R * CHW : 0, 4 * T * OK],
     [q.any ? 4 * g.C * q.HpWp : 0, g.pointwise ? 0 : 4 * g.K * g.P],
@@ -272,7 +274,7 @@ export function simdConv2dBackwardWeight(
       }
       return task;
     });
-    rt.run(tasks, l);
+    rt.run(tasks, l, threads);
   }
   for (let t = 1; t < T; t++) {
     const from = (pdw >> 2) + t * OK;

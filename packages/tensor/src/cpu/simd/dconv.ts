@@ -260,7 +260,7 @@ export function directConv2d(
   const [px, pxp, poffs, pa, pb, py] = l.shared;
   const [pscr, plast] = [priv(l.priv[0]), priv(l.priv[1])];
   // samples are independent: split each chunk over the threads
-  const threads = rt.numThreads();
+  const threads = rt.threadsFor(s.N * s.O * s.P * s.K);
   const F = rt.f32;
   writeOffsets(rt, s, p, poffs, s.K);
   // weights in blocks of `rows` channels, [K][rows] each, zero past O
@@ -326,7 +326,7 @@ export function directConv2d(
       const task = [call(last, 1, plast), { fn: 'mem_copy', args: [y + 4 * last * OP, plast, 4 * OP] }];
       return c > 1 ? [call(a, c - 1, y + 4 * a * OP), ...task] : task;
     });
-    rt.run(tasks, l);
+    rt.run(tasks, l, threads);
     if (yAt < 0) Y.set(F.subarray(py >> 2, (py >> 2) + cnt * OP), out.offset + n0 * OP);
   }
   return true;
@@ -411,6 +411,7 @@ export function directConv2dBackwardWeight(
   // one accumulator per task: a chunk's samples are split into the same ranges on any number of
   // threads, and the accumulators summed in a fixed order, so dW does not depend on the thread count
   const tasksPerChunk = Math.min(BWW_TASKS, S);
+  const threads = rt.threadsFor(s.N * s.O * s.P * s.K);
   const accFloats = (cl ? 1 : 4) * Op * Kp;
   const reg = rt.layoutThreaded(
     [
@@ -473,7 +474,7 @@ export function directConv2dBackwardWeight(
       const da = d + 4 * a * OP;
       return [{ fn, args: [xa, xs, da, 4 * OP, c, poffs, Kp, Op, 4 * s.P, s.OH, s.OW, s.Wp, acc] }];
     });
-    rt.run(tasks, reg);
+    rt.run(tasks, reg, threads);
   }
   // sum the tasks' accumulators into the first, in task order
   for (let i = 1; i < tasksPerChunk; i++) {

@@ -124,6 +124,21 @@ const functionNames = (m: WebAssembly.Module) =>
     .filter((e) => e.kind === 'function')
     .map((e) => e.name);
 
+/**
+ * Multiply-adds from which a job is split over threads. Below, the wake-up, the synchronisation and
+ * the second thread's competition for the core (the reference machine's two vCPUs share resources)
+ * cost more than they save: LeNet-5's convolutions at batch 64 (8-15 M) ran slower on two threads
+ * there, cifar-net's first (23 M) and everything at batch 512 faster.
+ */
+let minWork = 1 << 24;
+/** Sets the work threshold of threaded jobs (tests lower it); returns the previous one. */
+export function setParallelMinWork(n: number): number {
+  const was = minWork;
+  minWork = n;
+  return was;
+}
+export const parallelMinWork = (): number => minWork;
+
 export class SimdThreads {
   private readonly ids = new Map<string, number>();
   private readonly I: Int32Array;
@@ -154,11 +169,10 @@ export class SimdThreads {
   }
 
   /**
-   * Runs the tasks (in any order, on any threads) and returns when all are done. Thread t's private
-   * region is privBase + t * privStride: the caller lays out `threads()` of them.
+   * Runs the tasks (in any order, on up to `threads` threads) and returns when all are done. Thread t's
+   * private region is privBase + t * privStride: the caller lays out `threads()` of them.
    */
-  run(tasks: Task[], privBase: number, privStride: number): void {
-    const threads = this.threads();
+  run(tasks: Task[], privBase: number, privStride: number, threads: number): void {
     if (threads <= 1 || tasks.length <= 1 || !this.encode(tasks))
       runInline(this.k, this.g, this.ws0, tasks, privBase);
     else this.runThreaded(tasks, privBase, privStride, threads);

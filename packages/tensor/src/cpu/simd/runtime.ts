@@ -22,7 +22,14 @@ import { buildSgemmModule, DEFAULT_CONFIG, type SgemmExports, workspaceLayout } 
 import { canUseThreads } from '../gemm/threads.js';
 import { WasmHeap } from './heap.js';
 import { buildSimdModule } from './module.js';
-import { CONTROL_BYTES, MAX_THREADS, runInline, SimdThreads, type Task } from './parallel.js';
+import {
+  CONTROL_BYTES,
+  MAX_THREADS,
+  parallelMinWork,
+  runInline,
+  SimdThreads,
+  type Task,
+} from './parallel.js';
 
 const PAGE = 65536;
 /** 2 GiB; a call that needs more falls back to the JavaScript kernels. */
@@ -183,9 +190,14 @@ export class SimdRuntime {
     return { shared: at.slice(0, shared.length), priv: rel, privBase: at[shared.length], privStride: stride };
   }
 
-  /** Runs independent tasks of kernel calls, on worker threads where there are any (parallel.ts). */
-  run(tasks: Task[], l: ThreadedLayout): void {
-    if (this.threads) this.threads.run(tasks, l.privBase, l.privStride);
+  /** Threads a job of `work` multiply-adds runs on: numThreads(), or 1 below the threshold. */
+  threadsFor(work: number): number {
+    return work >= parallelMinWork() ? this.numThreads() : 1;
+  }
+
+  /** Runs independent tasks of kernel calls, on up to `threads` threads (parallel.ts). */
+  run(tasks: Task[], l: ThreadedLayout, threads: number): void {
+    if (this.threads) this.threads.run(tasks, l.privBase, l.privStride, threads);
     else runInline(this.k, this.sgemm as unknown as Record<string, Kernel>, this.ws, tasks, l.privBase);
   }
 }
