@@ -83,13 +83,8 @@ export function simdConv2d(
         const yn = yAt >= 0 ? yAt + 4 * n * OP : py + 4 * (n - r0) * OP;
         if (q.any) task.push({ fn: 'pad2d', args: [xn, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff] });
         for (let gi = 0; gi < p.groups; gi++) {
-          const xg = xn + 4 * gi * g.Cg * g.H * g.W;
-          if (!g.pointwise)
-            task.push({
-              fn: 'im2col',
-              args: [q.any ? plus(pxp, 4 * gi * g.Cg * q.HpWp) : xg, pcol, ...args],
-            });
-          const [wg, b, yg] = [pw + 4 * gi * g.Og * g.K, g.pointwise ? xg : pcol, yn + 4 * gi * g.Og * g.P];
+          const b = columns(task, g, q, xn, gi, pxp, pcol, args);
+          const [wg, yg] = [pw + 4 * gi * g.Og * g.K, yn + 4 * gi * g.Og * g.P];
           task.push({ fn: 'sgemm', args: [0, 0, g.Og, g.P, g.K, wg, g.K, b, g.P, yg, g.P, 0, 1, WS] });
         }
         if (bias) task.push({ fn: 'add_col', args: [yn, pb, yn, g.O, g.P, 0, g.O] });
@@ -208,6 +203,26 @@ export function simdConv2dBackwardInput(
   return true;
 }
 
+/**
+ * Pushes the call that builds the column matrix of group gi of the sample at xn (from its padded copy
+ * at pxp when the convolution pads) and returns the matrix's address: the input itself when pointwise.
+ */
+function columns(
+  task: Task,
+  g: Geometry,
+  q: ReturnType<typeof padded>,
+  xn: number,
+  gi: number,
+  pxp: Arg,
+  pcol: Arg,
+  args: number[],
+): Arg {
+  const xg = xn + 4 * gi * g.Cg * g.H * g.W;
+  if (g.pointwise) return xg;
+  task.push({ fn: 'im2col', args: [q.any ? plus(pxp, 4 * gi * g.Cg * q.HpWp) : xg, pcol, ...args] });
+  return pcol;
+}
+
 /** An address argument plus a byte offset (private addresses stay private). */
 const plus = (a: Arg, bytes: number): Arg =>
   typeof a === 'number' ? a + bytes : priv((a as PrivArg).priv + bytes);
@@ -261,13 +276,7 @@ export function simdConv2dBackwardWeight(
         const xn = xAt >= 0 ? xAt + 4 * n * CHW : px + 4 * (n - r0) * CHW;
         if (q.any) task.push({ fn: 'pad2d', args: [xn, pxp, g.C, g.H, g.W, q.Wp, q.HpWp, q.rowOff] });
         for (let gi = 0; gi < p.groups; gi++) {
-          const xg = xn + 4 * gi * g.Cg * g.H * g.W;
-          if (!g.pointwise)
-            task.push({
-              fn: 'im2col',
-              args: [q.any ? plus(pxp, 4 * gi * g.Cg * q.HpWp) : xg, pcol, ...args],
-            });
-          const b = g.pointwise ? xg : pcol;
+          const b = columns(task, g, q, xn, gi, pxp, pcol, args);
           const [dyg, dwg] = [dyn + 4 * gi * g.Og * g.P, pdw + 4 * (t * OK + gi * g.Og * g.K)];
           task.push({ fn: 'sgemm', args: [0, 1, g.Og, g.K, g.P, dyg, g.P, b, g.P, dwg, g.K, 1, 1, WS] });
         }
