@@ -125,12 +125,12 @@ const functionNames = (m: WebAssembly.Module) =>
     .map((e) => e.name);
 
 /**
- * Multiply-adds from which a job is split over threads. Below, the wake-up, the synchronisation and
- * the second thread's competition for the core (the reference machine's two vCPUs share resources)
- * cost more than they save: LeNet-5's convolutions at batch 64 (8-15 M) ran slower on two threads
- * there, cifar-net's first (23 M) and everything at batch 512 faster.
+ * Multiply-adds from which a job is split over threads (~40 us of work on one thread): below, waking
+ * a worker and waiting for the slower thread cost more than they save. With both cores free, LeNet-5's
+ * batch-64 step ran 1.2-1.3x faster on two threads (convolutions of 8-15 M multiply-adds, fc1's
+ * products of 3 M); on a loaded machine threads lose (use setNumThreads(1) there).
  */
-let minWork = 1 << 24;
+let minWork = 1 << 20;
 /** Sets the work threshold of threaded jobs (tests lower it); returns the previous one. */
 export function setParallelMinWork(n: number): number {
   const was = minWork;
