@@ -1,33 +1,18 @@
-// Per-kernel time of one LeNet-5 training step (batch 64) on the CPU backend.
-import * as torch from '@torchlet/tensor';
-import '@torchlet/autograd';
+// Per-kernel time of one LeNet-5 training step (batch 64) on the CPU backend, after `pnpm bench` (or
+// `pnpm build` and tsc in bench/) has built the packages and bench/dist.
+import * as autograd from '@torchlet/autograd';
 import * as nn from '@torchlet/nn';
 import * as optim from '@torchlet/optim';
+import * as torch from '@torchlet/tensor';
+// the bench's own LeNet-5 (bench/src/models/convnet.ts; `pnpm --filter @torchlet/bench exec tsc` builds it)
+import { initWeights, LENET5, LR, MOMENTUM, torchletNet } from '../dist/models/convnet.js';
 
 const F = nn.F;
 const B = Number(process.env.B ?? 64);
 if (process.env.T) torch.setNumThreads(Number(process.env.T));
-class LeNet extends nn.Module {
-  constructor() {
-    super();
-    this.conv1 = new nn.Conv2d(1, 6, 5, { padding: 2 });
-    this.conv2 = new nn.Conv2d(6, 16, 5);
-    this.fc1 = new nn.Linear(400, 120);
-    this.fc2 = new nn.Linear(120, 84);
-    this.fc3 = new nn.Linear(84, 10);
-  }
-  forward(x) {
-    x = F.maxPool2d(F.relu(this.conv1.call(x)), 2);
-    x = F.maxPool2d(F.relu(this.conv2.call(x)), 2);
-    x = x.flatten(1);
-    x = F.relu(this.fc1.call(x));
-    x = F.relu(this.fc2.call(x));
-    return this.fc3.call(x);
-  }
-}
 torch.manualSeed(0);
-const net = new LeNet();
-const opt = new optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
+const { net } = torchletNet({ torch, autograd, nn, optim }, LENET5, initWeights(LENET5));
+const opt = new optim.SGD(net.parameters(), { lr: LR, momentum: MOMENTUM });
 const x = torch.randn(B, 1, 28, 28);
 const y = torch.randint(0, 10, [B]);
 const be = torch.cpuBackend;

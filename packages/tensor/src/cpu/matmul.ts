@@ -2,7 +2,7 @@ import type { TensorView } from '../backend.js';
 import { type GemmArray, gemm, getNumThreads, MIN_THREAD_WORK, MIN_WASM_WORK } from './gemm/index.js';
 import { DEFAULT_CONFIG } from './gemm/sgemm-wasm.js';
 import { type Task, WS } from './simd/parallel.js';
-import { SimdRuntime } from './simd/runtime.js';
+import { NO_SCRATCH, SimdRuntime } from './simd/runtime.js';
 import { addrOf } from './simd/stage.js';
 import { arr } from './strided.js';
 
@@ -83,9 +83,7 @@ function inPlace(
       { fn: 'sgemm', args: [+pa.trans, +pb.trans, m, nn, K, a, pa.ld, b, pb.ld, c, ldc, 0, 1, WS] },
     ]);
   }
-  const l = rt.layoutThreaded([], []);
-  if (!l) return false;
-  rt.run(tasks, l, threads);
+  rt.run(tasks, NO_SCRATCH, threads);
   return true;
 }
 

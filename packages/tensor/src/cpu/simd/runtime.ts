@@ -210,6 +210,9 @@ export interface ThreadedLayout {
   privStride: number;
 }
 
+/** The layout of a job whose tasks need no scratch regions (products on operands in place). */
+export const NO_SCRATCH: ThreadedLayout = { shared: [], priv: [], privBase: 0, privStride: 0 };
+
 const align = (n: number) => Math.ceil(n / PAD) * PAD;
 
 /** Turns the SIMD kernels off (everything runs on the JavaScript kernels) or back on; returns the old state. */
