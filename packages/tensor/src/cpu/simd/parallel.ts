@@ -198,7 +198,7 @@ export class SimdThreads {
       const idx = (t - base) | 0;
       if (idx < 0 || idx >= count) break;
       if (Atomics.compareExchange(I, SLOT.ticket, t, (t + 1) | 0) !== t) continue;
-      this.runTask(tasks[idx], privBase);
+      runTask(this.k, this.g, this.ws0, tasks[idx], privBase); // thread 0
       Atomics.add(I, SLOT.done, 1);
     }
     const end = (base + count) | 0;
@@ -210,11 +210,6 @@ export class SimdThreads {
   /** Worker threads started, and how many tasks they have run. */
   stats(): { workers: number; tasksOnWorkers: number } {
     return { workers: this.workers.length, tasksOnWorkers: Atomics.load(this.I, SLOT.byWorkers) };
-  }
-
-  /** Runs a task on this thread (thread 0: private region at privBase, workspace ws0). */
-  private runTask(task: Task, privBase: number): void {
-    runTask(this.k, this.g, this.ws0, task, privBase);
   }
 
   /** Writes the task table; false when it does not fit (the caller then runs the tasks itself). */
